@@ -1,0 +1,188 @@
+"""Step 1, raw: every return file in the returns folder, kept losslessly as text.
+
+Each file version is loaded once: a file already loaded with the same content
+(path and SHA-256) is skipped, so running twice duplicates nothing, and a
+changed file is loaded as a new version beside the old one. A file that cannot
+be read at all goes to `quarantine.rejected_files` with its reason; the other
+files still load.
+"""
+
+import datetime as dt
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+
+from assets.return_files import UnreadableReturnError, discover_returns, file_hash, read_return
+from pipelines.resources import ReturnsFolder, Warehouse, fetch_row
+from schemas.return_contract import CONTRACT_COLUMNS
+
+RAW_RETURNS = AssetKey(["raw", "returns"])
+RAW_RETURN_FILES = AssetKey(["raw", "return_files"])
+REJECTED_FILES = AssetKey(["quarantine", "rejected_files"])
+
+_CONTRACT_COLUMNS_DDL = ",\n    ".join(f"{column} VARCHAR" for column in CONTRACT_COLUMNS)
+
+RAW_TABLES_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS quarantine;
+CREATE TABLE IF NOT EXISTS raw.return_files (
+    file_path VARCHAR NOT NULL,
+    file_hash VARCHAR NOT NULL,
+    file_format VARCHAR NOT NULL,
+    sheet VARCHAR,
+    encoding VARCHAR,
+    header_row INTEGER NOT NULL,
+    header VARCHAR[] NOT NULL,
+    rows_read INTEGER NOT NULL,
+    loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (file_path, file_hash)
+);
+CREATE TABLE IF NOT EXISTS raw.returns (
+    file_path VARCHAR NOT NULL,
+    file_hash VARCHAR NOT NULL,
+    sheet VARCHAR,
+    row_number INTEGER NOT NULL,
+    loaded_at TIMESTAMP NOT NULL,
+    {_CONTRACT_COLUMNS_DDL},
+    extra_columns JSON,
+    PRIMARY KEY (file_hash, file_path, row_number)
+);
+CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
+    file_path VARCHAR NOT NULL,
+    file_hash VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    rejected_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (file_path, file_hash)
+);
+"""
+
+
+@multi_asset(
+    name="ingest_returns",
+    group_name="raw",
+    specs=[
+        AssetSpec(
+            RAW_RETURNS,
+            description="Every row of every return as typed: text cells with their lineage "
+            "(file path, sheet, row number, file hash, load time). Grain: file version, row.",
+        ),
+        AssetSpec(
+            RAW_RETURN_FILES,
+            description="One row per return file version loaded: its hash, format, sheet, "
+            "encoding, header row and the number of rows read.",
+        ),
+        AssetSpec(
+            REJECTED_FILES,
+            description="Return files that could not be read at all, with the reason in plain "
+            "words (corrupt workbook, no header, a required column missing, undecodable bytes).",
+        ),
+    ],
+)
+def ingest_returns(
+    context: AssetExecutionContext, warehouse: Warehouse, returns_folder: ReturnsFolder
+):
+    root = returns_folder.root
+    if not root.is_dir():
+        raise FileNotFoundError(f"The returns folder {root} does not exist")
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    new_rows: list[pl.DataFrame] = []
+    new_files: list[dict[str, object]] = []
+    rejected: list[dict[str, object]] = []
+    with warehouse.connect() as connection:
+        connection.execute(RAW_TABLES_DDL)
+        already_loaded = set(
+            connection.sql(
+                "SELECT file_path, file_hash FROM raw.return_files "
+                "UNION SELECT file_path, file_hash FROM quarantine.rejected_files"
+            ).fetchall()
+        )
+        paths = discover_returns(root)
+        for path in paths:
+            relative_path = path.relative_to(root).as_posix()
+            content = path.read_bytes()
+            digest = file_hash(content)
+            if (relative_path, digest) in already_loaded:
+                continue
+            try:
+                return_file = read_return(path, content)
+            except UnreadableReturnError as reason:
+                context.log.warning(f"Rejected {relative_path}: {reason}")
+                rejected.append(
+                    {"file_path": relative_path, "file_hash": digest, "reason": str(reason)}
+                )
+                continue
+            new_rows.append(
+                return_file.rows.with_columns(
+                    file_path=pl.lit(relative_path),
+                    file_hash=pl.lit(digest),
+                    sheet=pl.lit(return_file.sheet, pl.Utf8),
+                )
+            )
+            new_files.append(
+                {
+                    "file_path": relative_path,
+                    "file_hash": digest,
+                    "file_format": return_file.file_format,
+                    "sheet": return_file.sheet,
+                    "encoding": return_file.encoding,
+                    "header_row": return_file.header_row,
+                    "header": return_file.header,
+                    "rows_read": return_file.rows.height,
+                }
+            )
+        _insert(connection, new_rows, new_files, rejected, loaded_at)
+        totals = fetch_row(
+            connection,
+            "SELECT (SELECT count(*) FROM raw.returns), (SELECT count(*) FROM raw.return_files),"
+            " (SELECT count(*) FROM quarantine.rejected_files)",
+        )
+    rows_loaded = sum(frame.height for frame in new_rows)
+    yield MaterializeResult(
+        asset_key=RAW_RETURNS,
+        metadata={
+            "files_found": len(paths),
+            "rows_loaded_this_run": rows_loaded,
+            "dagster/row_count": totals[0],
+        },
+    )
+    yield MaterializeResult(
+        asset_key=RAW_RETURN_FILES,
+        metadata={"files_loaded_this_run": len(new_files), "dagster/row_count": totals[1]},
+    )
+    yield MaterializeResult(
+        asset_key=REJECTED_FILES,
+        metadata={"files_rejected_this_run": len(rejected), "dagster/row_count": totals[2]},
+    )
+
+
+def _insert(
+    connection,
+    new_rows: list[pl.DataFrame],
+    new_files: list[dict[str, object]],
+    rejected: list[dict[str, object]],
+    loaded_at: dt.datetime,
+) -> None:
+    """All of a run's new files in one transaction: a failure loads none of them."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        if new_rows:
+            rows = pl.concat(new_rows).with_columns(loaded_at=pl.lit(loaded_at))
+            connection.register("new_rows", rows)
+            connection.execute("INSERT INTO raw.returns BY NAME SELECT * FROM new_rows")
+            connection.unregister("new_rows")
+        if new_files:
+            files = pl.DataFrame(new_files).with_columns(loaded_at=pl.lit(loaded_at))
+            connection.register("new_files", files)
+            connection.execute("INSERT INTO raw.return_files BY NAME SELECT * FROM new_files")
+            connection.unregister("new_files")
+        if rejected:
+            files = pl.DataFrame(rejected).with_columns(rejected_at=pl.lit(loaded_at))
+            connection.register("new_rejected_files", files)
+            connection.execute(
+                "INSERT INTO quarantine.rejected_files BY NAME SELECT * FROM new_rejected_files"
+            )
+            connection.unregister("new_rejected_files")
+        connection.execute("COMMIT")
+    except Exception:
+        connection.execute("ROLLBACK")
+        raise

@@ -1,0 +1,215 @@
+"""Reading one return file into its rows of text, exactly as typed.
+
+A return is a `.csv` (UTF-8, with or without a byte-order mark, or Windows-1252
+from Excel's "CSV" save) or an `.xlsx` (the sheet named `Return`, else the
+first). The header is the first row that names the required columns; a title
+block above it and blank rows inside the table are skipped. Nothing is parsed
+here: every cell stays text, so `raw.returns` keeps the return losslessly.
+A file that cannot be read at all raises `UnreadableReturnError` with a reason a
+service lead can act on.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from schemas.return_contract import (
+    CONTRACT_COLUMN_BY_HEADER_KEY,
+    CONTRACT_COLUMNS,
+    REQUIRED_COLUMNS,
+    header_key,
+)
+
+RETURN_SUFFIXES = (".csv", ".xlsx")
+PREFERRED_SHEET = "return"
+# A title block is a few lines; a header further down than this is not a header.
+MAX_HEADER_ROW = 50
+
+
+class UnreadableReturnError(Exception):
+    """The file cannot be read as a return; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class ReturnFile:
+    """One return file read into text rows, with what is needed to trace each row back."""
+
+    rows: pl.DataFrame  # row_number, every contract column, extra_columns (JSON text)
+    file_format: str
+    sheet: str | None
+    encoding: str | None
+    header_row: int
+    header: list[str]
+
+
+def file_hash(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def read_return(path: Path, content: bytes) -> ReturnFile:
+    """Read a return's bytes (already read from `path`, so the hash and the rows agree)."""
+    if not content.strip():
+        raise UnreadableReturnError("the file is empty")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        text, encoding = _decode(content)
+        grid = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        return _from_grid(grid, file_format="csv", sheet=None, encoding=encoding)
+    if suffix == ".xlsx":
+        sheet, grid = _xlsx_grid(content)
+        return _from_grid(grid, file_format="xlsx", sheet=sheet, encoding=None)
+    raise UnreadableReturnError(f"'{suffix}' is not a return format: expected .csv or .xlsx")
+
+
+def _decode(content: bytes) -> tuple[str, str]:
+    # A byte-order mark says UTF-8 for certain; without one, Excel's "CSV" save is Windows-1252.
+    has_bom = content.startswith(b"\xef\xbb\xbf")
+    encodings = ("utf-8-sig",) if has_bom else ("utf-8", "cp1252")
+    for encoding in encodings:
+        try:
+            return content.decode(encoding), encoding
+        except UnicodeDecodeError as error:
+            last_error = error
+    raise UnreadableReturnError(
+        "the file is neither UTF-8 nor Windows-1252 text (byte "
+        f"0x{content[last_error.start]:02x} at offset {last_error.start} cannot be decoded): "
+        "save it again from Excel as 'CSV UTF-8'"
+    )
+
+
+def _xlsx_grid(content: bytes) -> tuple[str, list[list[str | None]]]:
+    # Imported here: openpyxl is only needed when a workbook arrives.
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise UnreadableReturnError(
+            f"the file is not a readable Excel workbook ({type(error).__name__}: {error}): "
+            "save it again from Excel as .xlsx"
+        ) from error
+    try:
+        names = workbook.sheetnames
+        if not names:
+            raise UnreadableReturnError("the workbook has no sheets")
+        sheet = next((n for n in names if n.strip().casefold() == PREFERRED_SHEET), names[0])
+        grid = [
+            [_cell_text(cell.value, cell.number_format) for cell in row]
+            for row in workbook[sheet].iter_rows()
+        ]
+    finally:
+        workbook.close()
+    return sheet, grid
+
+
+def _cell_text(value: object, number_format: str | None) -> str | None:
+    """A workbook cell as the person typed it: 0.094 formatted `0.0%` is `9.4%`."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, int | float):
+        if number_format and "%" in number_format:
+            return f"{_number_text(value * 100)}%"
+        return _number_text(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _number_text(number: float) -> str:
+    # Rounding drops binary noise (0.094 * 100 = 9.399999999999999) without losing
+    # any digit a person could have typed.
+    rounded = round(float(number), 10)
+    return str(int(rounded)) if rounded.is_integer() else repr(rounded)
+
+
+def _from_grid(
+    grid: list[list[str | None]], *, file_format: str, sheet: str | None, encoding: str | None
+) -> ReturnFile:
+    header_index, columns = _find_header(grid)
+    header = [cell or "" for cell in grid[header_index]]
+    records: list[dict[str, str | None]] = []
+    for index in range(header_index + 1, len(grid)):
+        cells = grid[index]
+        if all(cell is None or not str(cell).strip() for cell in cells):
+            continue
+        record: dict[str, str | None] = dict.fromkeys(CONTRACT_COLUMNS)
+        extra: dict[str, str] = {}
+        for position, cell in enumerate(cells):
+            if cell is None or cell == "":
+                continue
+            column = columns.get(position)
+            if column is not None:
+                record[column] = cell
+            else:
+                name = header[position] if position < len(header) and header[position] else None
+                extra[name or f"column {position + 1}"] = cell
+        record["row_number"] = index + 1
+        record["extra_columns"] = json.dumps(extra, ensure_ascii=False) if extra else None
+        records.append(record)
+    schema = {"row_number": pl.Int32, **dict.fromkeys(CONTRACT_COLUMNS, pl.Utf8)}
+    schema["extra_columns"] = pl.Utf8
+    return ReturnFile(
+        rows=pl.DataFrame(records, schema=schema),
+        file_format=file_format,
+        sheet=sheet,
+        encoding=encoding,
+        header_row=header_index + 1,
+        header=header,
+    )
+
+
+def _find_header(grid: list[list[str | None]]) -> tuple[int, dict[int, str]]:
+    """The first row naming every required column, and which contract column each cell is."""
+    best_index, best_found = -1, set[str]()
+    for index, cells in enumerate(grid[:MAX_HEADER_ROW]):
+        columns = {
+            position: CONTRACT_COLUMN_BY_HEADER_KEY[header_key(cell)]
+            for position, cell in enumerate(cells)
+            if cell and header_key(cell) in CONTRACT_COLUMN_BY_HEADER_KEY
+        }
+        found = set(columns.values()) & set(REQUIRED_COLUMNS)
+        if len(found) == len(REQUIRED_COLUMNS):
+            repeated = sorted({c for c in columns.values() if list(columns.values()).count(c) > 1})
+            if repeated:
+                raise UnreadableReturnError(
+                    f"the header (row {index + 1}) names {', '.join(repeated)} more than once: "
+                    "each column may appear only once"
+                )
+            return index, columns
+        if len(found) > len(best_found):
+            best_index, best_found = index, found
+    if len(best_found) >= 2:
+        missing = [c for c in REQUIRED_COLUMNS if c not in best_found]
+        raise UnreadableReturnError(
+            f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"missing from the header (row {best_index + 1}): a return needs the columns "
+            f"{', '.join(REQUIRED_COLUMNS)}"
+        )
+    raise UnreadableReturnError(
+        "no header row found: expected a row naming the columns "
+        f"{', '.join(REQUIRED_COLUMNS)} within the first {MAX_HEADER_ROW} rows"
+    )
+
+
+def discover_returns(returns_dir: Path) -> list[Path]:
+    """Every return under the folder, in a stable order; Office lock files (`~$…`) skipped."""
+    return sorted(
+        path
+        for path in returns_dir.rglob("*")
+        if path.is_file()
+        and path.suffix.lower() in RETURN_SUFFIXES
+        and not path.name.startswith(("~$", "."))
+    )

@@ -1,0 +1,171 @@
+"""Steps 3 to 5, the SQL models: each file under sql/staging, sql/intermediate and
+sql/marts is one `SELECT`, materialised as a table in the DuckDB schema named by
+its folder, and one Dagster asset.
+
+A model's dependencies come from the SQL itself: sqlglot reads the tables it
+selects from, so nobody keeps a list by hand. A model states its grain in its
+header comment (`-- grain: authority, ref, period_key`); the grain becomes a
+blocking check that no two rows share it.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlglot
+from dagster import (
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    TableColumn,
+    TableSchema,
+    asset,
+    asset_check,
+)
+from sqlglot import expressions as exp
+
+from pipelines.paths import PROJECT_ROOT
+from pipelines.resources import Warehouse, fetch_row
+
+LAYERS = ("staging", "intermediate", "marts")
+_GRAIN_LINE = re.compile(r"^--\s*grain:\s*(.+)$", re.IGNORECASE)
+
+
+class SqlModelError(Exception):
+    """A file under sql/ that is not a model the pipeline can build."""
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    layer: str
+    name: str
+    path: Path
+    sql: str
+    description: str
+    grain: tuple[str, ...]
+    upstream: frozenset[AssetKey]
+
+    @property
+    def key(self) -> AssetKey:
+        return AssetKey([self.layer, self.name])
+
+    @property
+    def table(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+
+def load_sql_models(sql_dir: Path) -> list[SqlModel]:
+    """Every model under sql/, layer by layer, each file read and checked once."""
+    return [
+        read_sql_model(path, layer)
+        for layer in LAYERS
+        for path in sorted((sql_dir / layer).glob("*.sql"))
+    ]
+
+
+def read_sql_model(path: Path, layer: str) -> SqlModel:
+    sql = path.read_text()
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+    except sqlglot.errors.ParseError as error:
+        raise SqlModelError(f"{path}: the SQL does not parse: {error}") from error
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise SqlModelError(f"{path}: a model is exactly one SELECT statement")
+    query = statements[0]
+    header = _header_comment(sql)
+    grain = next((m.group(1) for line in header if (m := _GRAIN_LINE.match(line))), None)
+    if grain is None:
+        raise SqlModelError(f"{path}: the header comment must state the model's grain")
+    return SqlModel(
+        layer=layer,
+        name=path.stem,
+        path=path,
+        sql=sql,
+        description="\n".join(
+            line.removeprefix("--").strip() for line in header if not _GRAIN_LINE.match(line)
+        ).strip(),
+        grain=tuple(column.strip() for column in grain.split(",")),
+        upstream=_tables_read(query, path),
+    )
+
+
+def _header_comment(sql: str) -> list[str]:
+    lines: list[str] = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line)
+    return lines
+
+
+def _tables_read(query: exp.Query, path: Path) -> frozenset[AssetKey]:
+    cte_names = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    upstream: set[AssetKey] = set()
+    for table in query.find_all(exp.Table):
+        if table.db:
+            upstream.add(AssetKey([table.db, table.name]))
+        elif table.name not in cte_names:
+            raise SqlModelError(
+                f"{path}: '{table.name}' is neither a CTE nor named with its schema "
+                f"(write e.g. staging.{table.name})"
+            )
+    return frozenset(upstream)
+
+
+def build_model_asset(model: SqlModel) -> AssetsDefinition:
+    @asset(
+        key=model.key,
+        deps=sorted(model.upstream, key=lambda key: key.to_user_string()),
+        group_name=model.layer,
+        description=model.description,
+        kinds={"duckdb", "sql"},
+        metadata={
+            "sql_file": model.path.relative_to(PROJECT_ROOT).as_posix(),
+            "grain": ", ".join(model.grain),
+        },
+    )
+    def build_table(warehouse: Warehouse) -> MaterializeResult:
+        with warehouse.connect() as connection:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
+            connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
+            row_count = fetch_row(connection, f"SELECT count(*) FROM {model.table}")
+            columns = connection.sql(
+                "SELECT column_name, data_type FROM duckdb_columns() "
+                "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+                params=[model.layer, model.name],
+            ).fetchall()
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": row_count[0],
+                "dagster/column_schema": TableSchema(
+                    columns=[TableColumn(name, data_type) for name, data_type in columns]
+                ),
+            }
+        )
+
+    return build_table
+
+
+def build_grain_check(model: SqlModel) -> AssetChecksDefinition:
+    grain = ", ".join(model.grain)
+
+    @asset_check(
+        asset=model.key,
+        name="grain_is_unique",
+        blocking=True,
+        description=f"No two rows of {model.table} share its grain ({grain}).",
+    )
+    def grain_is_unique(warehouse: Warehouse) -> AssetCheckResult:
+        with warehouse.connect() as connection:
+            duplicates = connection.sql(
+                f"SELECT {grain}, count(*) AS n_rows FROM {model.table} "
+                f"GROUP BY ALL HAVING count(*) > 1 ORDER BY n_rows DESC LIMIT 5"
+            ).fetchall()
+        return AssetCheckResult(
+            passed=not duplicates,
+            metadata={"example_duplicates": str(duplicates), "grain": grain},
+        )
+
+    return grain_is_unique

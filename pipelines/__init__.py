@@ -1,0 +1,1 @@
+"""Orchestration: the Dagster definitions, the resources they use and the command line."""

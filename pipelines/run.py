@@ -1,0 +1,157 @@
+"""Running the build_warehouse job in-process and saying what it did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from dagster import DagsterInstance
+
+from pipelines.definitions import BUILD_WAREHOUSE_JOB, defs
+from pipelines.resources import fetch_row
+
+# The summary names this many rejected rows; the rest are in the quarantine table.
+REJECTED_ROWS_SHOWN = 20
+
+
+@dataclass
+class RunOutcome:
+    succeeded: bool
+    returns_dir: Path
+    warehouse: Path
+    run_id: str
+    tables_built: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    failed_steps: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    rejected_files: list[tuple[str, str]] = field(default_factory=list)
+    rejected_rows: list[tuple[str, int, str, str | None, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        c = self.counts
+        lines = [
+            f"Run {self.run_id}: {'succeeded' if self.succeeded else 'FAILED'}",
+            f"Returns folder: {self.returns_dir}",
+        ]
+        if c:
+            lines += [
+                f"Files: {c['files_found']} found; in the warehouse {c['files_loaded']} loaded, "
+                f"{c['files_rejected']} rejected",
+                f"Rows: {c['rows_read']} read = {c['rows_valid']} valid + "
+                f"{c['rows_rejected']} rejected",
+            ]
+        for path, reason in self.rejected_files:
+            lines.append(f"  rejected file {path}: {reason}")
+        for path, row, column, value, reason in self.rejected_rows:
+            lines.append(f"  rejected {path} row {row}, column {column} ({value!r}): {reason}")
+        if c.get("rejection_failures", 0) > len(self.rejected_rows):
+            lines.append(
+                f"  ... {c['rejection_failures']} failures in all: "
+                "SELECT * FROM quarantine.rejected_rows"
+            )
+        lines.append(f"Tables built: {len(self.tables_built)} ({', '.join(self.tables_built)})")
+        lines.append(f"Checks: {self.checks_passed} passed, {len(self.failed_checks)} failed")
+        lines += [f"  FAILED check {name}" for name in self.failed_checks]
+        lines += [f"  FAILED step {name}" for name in self.failed_steps]
+        lines.append(f"Warehouse: {self.warehouse}")
+        return "\n".join(lines)
+
+
+def run_pipeline(
+    returns_dir: Path, warehouse: Path, instance: DagsterInstance | None = None
+) -> RunOutcome:
+    job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
+    result = job.execute_in_process(
+        run_config={
+            "resources": {
+                "warehouse": {"config": {"path": str(warehouse)}},
+                "returns_folder": {"config": {"path": str(returns_dir)}},
+            }
+        },
+        instance=instance or DagsterInstance.get(),
+        raise_on_error=False,
+    )
+    evaluations = result.get_asset_check_evaluations()
+    failed_checks = [
+        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed
+    ]
+    outcome = RunOutcome(
+        succeeded=result.success and not failed_checks,
+        returns_dir=returns_dir,
+        warehouse=warehouse,
+        run_id=result.run_id,
+        tables_built=sorted(
+            {
+                event.asset_key.to_user_string().replace("/", ".")
+                for event in result.get_asset_materialization_events()
+                if event.asset_key is not None
+            }
+        ),
+        failed_checks=failed_checks,
+        checks_passed=sum(e.passed for e in evaluations),
+        failed_steps=[
+            event.step_key for event in result.get_step_failure_events() if event.step_key
+        ],
+    )
+    if warehouse.exists():
+        _read_counts(outcome, returns_dir, warehouse)
+    return outcome
+
+
+def _read_counts(outcome: RunOutcome, returns_dir: Path, warehouse: Path) -> None:
+    from assets.return_files import discover_returns
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = {
+            f"{schema}.{name}"
+            for schema, name in connection.sql(
+                "SELECT schema_name, table_name FROM duckdb_tables()"
+            ).fetchall()
+        }
+        needed = {
+            "raw.returns",
+            "raw.return_files",
+            "quarantine.rejected_files",
+            "validated.indicator_returns",
+            "quarantine.rejected_rows",
+        }
+        if not needed <= tables:
+            return
+        row = fetch_row(
+            connection,
+            """
+            SELECT
+                (SELECT count(*) FROM raw.return_files),
+                (SELECT count(*) FROM quarantine.rejected_files),
+                (SELECT count(*) FROM raw.returns),
+                (SELECT count(*) FROM validated.indicator_returns),
+                (SELECT count(DISTINCT (file_path, file_hash, row_number))
+                    FROM quarantine.rejected_rows),
+                (SELECT count(*) FROM quarantine.rejected_rows)
+            """,
+        )
+        outcome.counts = dict(
+            zip(
+                (
+                    "files_loaded",
+                    "files_rejected",
+                    "rows_read",
+                    "rows_valid",
+                    "rows_rejected",
+                    "rejection_failures",
+                ),
+                row,
+                strict=True,
+            )
+        )
+        outcome.counts["files_found"] = len(discover_returns(returns_dir))
+        outcome.rejected_files = connection.sql(
+            "SELECT file_path, reason FROM quarantine.rejected_files ORDER BY file_path"
+        ).fetchall()
+        outcome.rejected_rows = connection.sql(
+            "SELECT file_path, row_number, column_name, value, reason "
+            "FROM quarantine.rejected_rows ORDER BY file_path, row_number, column_name LIMIT ?",
+            params=[REJECTED_ROWS_SHOWN],
+        ).fetchall()

@@ -1,0 +1,1 @@
+"""The return contract: its columns, how its cells are read, and the Pandera gate."""

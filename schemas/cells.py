@@ -1,0 +1,167 @@
+"""How the cells of a return are read: each messy form people type, as a Polars expression.
+
+The gate uses these both to judge a row (a target that does not parse rejects it)
+and to type the rows it accepts, so each form is read in exactly one place.
+Every function takes an expression over a text column and returns an expression.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# A number as typed: optional sign, thousands separators in groups of three,
+# decimals, an optional per cent sign. `1,412,857` `94.19%` `-6.25%` `12.5` `.5`
+_NUMBER = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?%?$"
+_HAS_DIGIT = r"\d"
+_DASHES = "\u2212\u2013\u2014"  # minus sign, en dash, em dash typed for a minus
+
+
+def blank_to_null(cell: pl.Expr) -> pl.Expr:
+    """Strip a cell; an empty or whitespace-only cell is no cell at all."""
+    stripped = cell.str.strip_chars()
+    return pl.when(stripped.str.len_chars() > 0).then(stripped)
+
+
+def _number_text(cell: pl.Expr) -> pl.Expr:
+    text = blank_to_null(cell).str.replace_all(r"\s+", "")
+    for dash in _DASHES:
+        text = text.str.replace(f"^{dash}", "-", literal=False)
+    return text
+
+
+def parse_number(cell: pl.Expr) -> pl.Expr:
+    """A number in any typed form, per cents kept in points (`94.19%` is 94.19); else null."""
+    text = _number_text(cell)
+    is_number = text.str.contains(_NUMBER) & text.str.contains(_HAS_DIGIT)
+    return (
+        pl.when(is_number)
+        .then(text.str.replace_all(",", "").str.strip_suffix("%").cast(pl.Float64, strict=False))
+        .otherwise(None)
+    )
+
+
+def is_blank_or_number(cell: pl.Expr) -> pl.Expr:
+    """True where a cell is blank or holds a number: what a target cell must be."""
+    return blank_to_null(cell).is_null() | parse_number(cell).is_not_null()
+
+
+def value_note(cell: pl.Expr) -> pl.Expr:
+    """The text of a value cell that holds no number (`To be reported in Q3`, `N/A`, `-`)."""
+    text = blank_to_null(cell)
+    return pl.when(parse_number(cell).is_null()).then(text)
+
+
+def parse_financial_year_start(cell: pl.Expr) -> pl.Expr:
+    """The calendar year a financial year starts in: `2024-25`, `2024/25`, `2024-2025` -> 2024.
+
+    The second year must follow the first, so `2024-26` is no year.
+    """
+    text = blank_to_null(cell)
+    parts = text.str.extract_groups(r"(?:^|\D)(\d{4})\s*[-/\u2013]\s*(\d{4}|\d{2})(?:\D|$)")
+    start = parts.struct.field("1").cast(pl.Int32, strict=False)
+    end_text = parts.struct.field("2")
+    end = end_text.cast(pl.Int32, strict=False)
+    follows = (
+        pl.when(end_text.str.len_chars() == 2)
+        .then(end == (start + 1) % 100)
+        .otherwise(end == start + 1)
+    )
+    return pl.when(follows).then(start)
+
+
+def parse_period_quarter(cell: pl.Expr) -> pl.Expr:
+    """The quarter a reporting period is as at: `Q2`, `Quarter 2`; `Outturn`/`Year end` is Q4."""
+    text = blank_to_null(cell).str.to_lowercase()
+    quarter = text.str.extract(r"(?:^|[^a-z])q(?:uarter|tr)?\s*([1-4])(?:\D|$)").cast(pl.Int8)
+    year_end = text.str.contains(r"\b(?:outturn|year[ -]end)\b")
+    return pl.when(quarter.is_not_null()).then(quarter).when(year_end).then(pl.lit(4, pl.Int8))
+
+
+def parse_priority_number(cell: pl.Expr) -> pl.Expr:
+    """The priority number that joins: `3`, `Priority 3 - Create safe ...`, `P3`."""
+    text = blank_to_null(cell)
+    return text.str.extract(
+        r"(?i)^(?:priority|p)?\s*(\d{1,2})(?:\s*$|\s*[-\u2013\u2014:.)]|\s)"
+    ).cast(pl.Int16)
+
+
+def parse_priority_name(cell: pl.Expr) -> pl.Expr:
+    """The words after the number in `Priority 3 - Create safe and strong communities`."""
+    name = blank_to_null(cell).str.extract(
+        r"(?i)^(?:priority|p)?\s*\d{1,2}(?:\s*[-\u2013\u2014:.)]\s*|\s+)(.+)$"
+    )
+    return blank_to_null(name)
+
+
+def parse_tier(cell: pl.Expr) -> pl.Expr:
+    """`1`, `2`, `Tier 1`."""
+    return blank_to_null(cell).str.extract(r"(?i)^(?:tier\s*)?([12])$").cast(pl.Int8)
+
+
+def parse_polarity(cell: pl.Expr) -> pl.Expr:
+    """`Higher` or `Lower` (any case, `Higher is better` too)."""
+    word = blank_to_null(cell).str.to_lowercase().str.extract(r"^(higher|lower)\b")
+    return word.str.to_titlecase()
+
+
+def parse_measure_type(cell: pl.Expr) -> pl.Expr:
+    """`snapshot` (also when blank) or `cumulative`; anything else is null."""
+    text = blank_to_null(cell).str.to_lowercase()
+    return (
+        pl.when(text.is_null())
+        .then(pl.lit("snapshot"))
+        .when(text.is_in(["snapshot", "cumulative"]))
+        .then(text)
+    )
+
+
+def parse_quartile(cell: pl.Expr) -> pl.Expr:
+    """`1st Quartile`, `2 nd Quartile`, `4th quartile`, `3`, `Quartile 2`, and the same
+    with averages run into the cell; `N/A` or an unreadable cell is null."""
+    text = blank_to_null(cell).str.to_lowercase()
+    ordinal = text.str.extract(r"^([1-4])\s*(?:st|nd|rd|th)?\s*(?:quartile\b|$)")
+    named = text.str.extract(r"^quartile\s*([1-4])\b")
+    return pl.coalesce(ordinal, named).cast(pl.Int8)
+
+
+def parse_cell_average(cell: pl.Expr, label: str) -> pl.Expr:
+    """An average run into a quartile cell: `Eng Av. 71` (label `Eng`), `LA Av. 114` (`LA|NW`)."""
+    number = blank_to_null(cell).str.extract(rf"(?i)\b(?:{label})\s*Av\.?\s*(-?[\d,]*\.?\d+)")
+    return parse_number(number)
+
+
+def parse_cell_comparator_period(cell: pl.Expr) -> pl.Expr:
+    """The comparison year in brackets at the end of a quartile cell: `(2022/23)`, `(2023)`."""
+    return blank_to_null(cell).str.extract(r"\((\d{4}(?:[/-]\d{2,4})?)\)\s*$")
+
+
+_TREND_WORDS = {
+    "improved": "improved",
+    "improving": "improved",
+    "better": "improved",
+    "worse": "worse",
+    "worsened": "worse",
+    "declined": "worse",
+    "same": "same",
+    "no change": "same",
+    "unchanged": "same",
+}
+_TREND_ARROWS = {
+    "\u2191": "improved",  # ↑
+    "\u25b2": "improved",  # ▲
+    "\u2b06": "improved",  # ⬆
+    "\u2193": "worse",  # ↓
+    "\u25bc": "worse",  # ▼
+    "\u2b07": "worse",  # ⬇
+    "\u2194": "same",  # ↔
+    "\u25c4\u25ba": "same",  # ◄►
+    "\u27f7": "same",  # ⟷
+}
+
+
+def parse_reported_trend(cell: pl.Expr) -> pl.Expr:
+    """The trend a service printed: an arrow or a word; `N/A` or a lost glyph is null."""
+    text = blank_to_null(cell).str.to_lowercase()
+    return text.replace_strict(
+        {**_TREND_WORDS, **_TREND_ARROWS}, default=None, return_dtype=pl.Utf8
+    )

@@ -1,0 +1,47 @@
+-- The one value (or note) that stands for each indicator and period, chosen
+-- from every return that reports that period.
+-- grain: authority, ref, period_key
+--
+-- Where two returns give the same period, the later return wins (later
+-- reporting period, then later load), as a revised figure should; a number
+-- beats a note, so a later return that leaves a period blank or writes
+-- 'N/A' over it does not erase a value already reported.
+
+with ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by authority, ref, period_key
+            order by
+                value is not null desc,
+                source_reporting_period_end desc,
+                loaded_at desc,
+                file_path desc,
+                cell_precedence
+        ) as candidate_rank
+
+    from intermediate.int_indicator_cells
+
+)
+
+select
+    authority,
+    ref,
+    period_key,
+    period_type,
+    financial_year_start,
+    fiscal_month,
+    period_end,
+    value,
+    note,
+    cell as source_cell,
+    source_reporting_period,
+    file_path as source_file_path,
+    file_hash as source_file_hash,
+    sheet as source_sheet,
+    row_number as source_row_number,
+    loaded_at as source_loaded_at
+
+from ranked
+where candidate_rank = 1

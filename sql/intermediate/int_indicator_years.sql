@@ -1,0 +1,34 @@
+-- What the indicator is, and what it is aiming at, in each financial year:
+-- taken from the year's latest return that reports it.
+-- grain: authority, ref, financial_year_start
+
+with ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by authority, ref, financial_year_start
+            order by reporting_quarter desc, loaded_at desc, file_path desc
+        ) as return_recency
+
+    from staging.stg_indicator_returns
+
+)
+
+select
+    authority,
+    ref,
+    financial_year_start,
+    indicator,
+    priority_number,
+    outcome,
+    tier,
+    frequency,
+    polarity,
+    measure_type,
+    annual_target,
+    profiled_targets,
+    reporting_period as attributes_from_reporting_period
+
+from ranked
+where return_recency = 1

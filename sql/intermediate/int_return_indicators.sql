@@ -1,0 +1,48 @@
+-- The indicators each return reports as at its reporting period, with what the
+-- service printed for that period. This is the scope of a published summary:
+-- the marts count these indicators, per authority and reporting period.
+-- grain: authority, reporting_period, ref
+--
+-- Two returns as at the same period naming the same ref (a resubmission, or
+-- the same indicator in two services' files): the later load stands.
+
+with ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by authority, reporting_period, ref
+            order by loaded_at desc, file_path desc
+        ) as return_recency
+
+    from staging.stg_indicator_returns
+
+)
+
+select
+    authority,
+    reporting_period,
+    financial_year_start,
+    reporting_quarter,
+    reporting_period_end,
+    ref,
+    priority_number,
+    same_period_last_year,
+    reported_variance,
+    reported_variance_text,
+    reported_trend,
+    reported_trend_text,
+    comparative_quartile,
+    comparative_quartile_text,
+    comparator_period,
+    england_average,
+    comparator_average,
+    commentary,
+    file_path,
+    file_hash,
+    sheet,
+    row_number,
+    loaded_at
+
+from ranked
+where return_recency = 1

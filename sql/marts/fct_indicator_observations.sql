@@ -1,0 +1,185 @@
+-- Indicator observations: one row per authority, indicator and period, judged
+-- by the rules of the published reports (sql/macros/rules.sql).
+-- grain: authority, ref, period_key
+--
+-- A period is every quarter and month any return reports, and each return's
+-- reporting period. The value is the one reported for the period (the later
+-- return wins; source_* says which return it came from); the judgement uses the
+-- value as at the period, so a lagged indicator is judged on its last value.
+-- in_return_for_period marks the rows a published summary counts: the
+-- indicators of the returns as at that period.
+
+with values_as_at as (
+
+    select * from intermediate.int_indicator_values_as_at
+
+),
+
+indicator_years as (
+
+    select * from intermediate.int_indicator_years
+
+),
+
+indicators as (
+
+    select * from marts.dim_indicators
+
+),
+
+as_at_returns as (
+
+    select * from intermediate.int_return_indicators
+
+),
+
+judged as (
+
+    select
+        values_as_at.authority,
+        values_as_at.ref,
+        values_as_at.period_key,
+        values_as_at.period_type,
+        rules.financial_year_label(values_as_at.financial_year_start) as financial_year,
+        values_as_at.financial_year_start,
+        values_as_at.fiscal_month,
+        values_as_at.period_end,
+
+        -- A period known only from a later year's previous_outturn has no
+        -- return of its own year: it is described by the latest one.
+        coalesce(indicator_years.indicator, indicators.indicator) as indicator,
+        coalesce(indicator_years.priority_number, indicators.priority_number) as priority_number,
+        coalesce(indicator_years.outcome, indicators.outcome) as outcome,
+        coalesce(indicator_years.tier, indicators.tier) as tier,
+        coalesce(indicator_years.frequency, indicators.frequency) as frequency,
+        coalesce(indicator_years.polarity, indicators.polarity) as polarity,
+        coalesce(indicator_years.measure_type, indicators.measure_type) as measure_type,
+
+        values_as_at.value,
+        values_as_at.note as value_note,
+        values_as_at.value_as_at,
+        values_as_at.value_as_at_period_key,
+        values_as_at.value_as_at_period_key <> values_as_at.period_key as is_lagged,
+        as_at_returns.ref is not null as in_return_for_period,
+
+        indicator_years.annual_target,
+        rules.period_target(
+            indicator_years.annual_target,
+            indicator_years.profiled_targets,
+            indicator_years.measure_type,
+            coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
+        ) as period_target,
+
+        year_earlier.value_as_at as value_year_earlier,
+        as_at_returns.same_period_last_year,
+        as_at_returns.reported_variance,
+        as_at_returns.reported_variance_text,
+        as_at_returns.reported_trend,
+        as_at_returns.reported_trend_text,
+        as_at_returns.comparative_quartile,
+        as_at_returns.comparative_quartile_text,
+        as_at_returns.comparator_period,
+        as_at_returns.england_average,
+        as_at_returns.comparator_average,
+        as_at_returns.commentary,
+
+        coalesce(values_as_at.source_reporting_period, as_at_returns.reporting_period)
+            as source_reporting_period,
+        values_as_at.source_cell,
+        coalesce(values_as_at.source_file_path, as_at_returns.file_path) as source_file_path,
+        coalesce(values_as_at.source_file_hash, as_at_returns.file_hash) as source_file_hash,
+        coalesce(values_as_at.source_sheet, as_at_returns.sheet) as source_sheet,
+        coalesce(values_as_at.source_row_number, as_at_returns.row_number) as source_row_number,
+        coalesce(values_as_at.source_loaded_at, as_at_returns.loaded_at) as source_loaded_at
+
+    from values_as_at
+    left join indicator_years
+        on values_as_at.authority = indicator_years.authority
+        and values_as_at.ref = indicator_years.ref
+        and values_as_at.financial_year_start = indicator_years.financial_year_start
+    left join indicators
+        on values_as_at.authority = indicators.authority
+        and values_as_at.ref = indicators.ref
+    left join as_at_returns
+        on values_as_at.authority = as_at_returns.authority
+        and values_as_at.ref = as_at_returns.ref
+        and values_as_at.period_key = as_at_returns.reporting_period
+    left join values_as_at as year_earlier
+        on values_as_at.authority = year_earlier.authority
+        and values_as_at.ref = year_earlier.ref
+        and values_as_at.period_type = year_earlier.period_type
+        and values_as_at.fiscal_month = year_earlier.fiscal_month
+        and values_as_at.financial_year_start - 1 = year_earlier.financial_year_start
+
+),
+
+with_rules as (
+
+    select
+        *,
+        rules.variance_pct(value_as_at, period_target, polarity) as variance_pct,
+        rules.performance_status(value_as_at, period_target, polarity) as performance_status,
+        rules.trend_with_basis(
+            value_as_at, value_year_earlier, same_period_last_year, reported_trend, polarity
+        ) as trend_judgement
+
+    from judged
+
+)
+
+select
+    authority,
+    ref,
+    period_key,
+    period_type,
+    financial_year,
+    financial_year_start,
+    fiscal_month,
+    period_end,
+    indicator,
+    priority_number,
+    outcome,
+    tier,
+    frequency,
+    polarity,
+    measure_type,
+    value,
+    value_note,
+    value_as_at,
+    value_as_at_period_key,
+    is_lagged,
+    in_return_for_period,
+    annual_target,
+    period_target,
+    variance_pct,
+    performance_status,
+    trend_judgement.trend as trend,
+    trend_judgement.basis as trend_basis,
+    trend_judgement.basis in ('warehouse history', 'same period last year') as trend_is_computed,
+    value_year_earlier,
+    same_period_last_year,
+    rules.direction_of_travel(
+        variance_pct,
+        lag(variance_pct ignore nulls) over (
+            partition by authority, ref, period_type order by period_end
+        )
+    ) as direction_of_travel,
+    comparative_quartile,
+    comparative_quartile_text,
+    comparator_period,
+    england_average,
+    comparator_average,
+    reported_variance,
+    reported_variance_text,
+    reported_trend,
+    reported_trend_text,
+    commentary,
+    source_reporting_period,
+    source_cell,
+    source_file_path,
+    source_file_hash,
+    source_sheet,
+    source_row_number,
+    source_loaded_at
+
+from with_rules

@@ -1,0 +1,52 @@
+-- Performance against target, as the reports publish it (table 4.1): per
+-- authority and reporting period, a row per priority and a total row whose
+-- priority is NULL. Per cents are of the indicators with data, 0-100,
+-- unrounded; NULL where no indicator has data.
+-- grain: authority, reporting_period, priority
+--
+-- With data: a value as at the period and a target, so a status. A data gap:
+-- an indicator of the return with no value for the year so far, whatever its
+-- cells say instead ('Data collection currently suspended by NHS').
+
+with period_indicators as (
+
+    select authority, period_key as reporting_period, priority_number, performance_status, value_as_at
+    from marts.fct_indicator_observations
+    where in_return_for_period
+
+),
+
+counted as (
+
+    select
+        authority,
+        reporting_period,
+        priority_number as priority,
+        count(performance_status) as n_with_data,
+        count(*) filter (where performance_status = 'met') as n_met,
+        count(*) filter (where performance_status = 'within') as n_within,
+        count(*) filter (where performance_status = 'not met') as n_not_met,
+        count(*) filter (where value_as_at is null) as n_data_gaps
+
+    from period_indicators
+    group by grouping sets (
+        (authority, reporting_period, priority_number),
+        (authority, reporting_period)
+    )
+
+)
+
+select
+    authority,
+    reporting_period,
+    priority,
+    n_with_data,
+    n_met,
+    n_within,
+    n_not_met,
+    100.0 * n_met / nullif(n_with_data, 0) as pct_met,
+    100.0 * n_within / nullif(n_with_data, 0) as pct_within,
+    100.0 * n_not_met / nullif(n_with_data, 0) as pct_not_met,
+    n_data_gaps
+
+from counted
