@@ -21,6 +21,7 @@ select
     financial_year_start,
     indicator,
     priority_number,
+    priority_name,
     outcome,
     tier,
     frequency,
