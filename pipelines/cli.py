@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"the DuckDB file to build (default: {DEFAULT_WAREHOUSE})",
     )
     arguments = parser.parse_args(argv)
+    if not arguments.returns_dir.is_dir():
+        parser.error(f"the returns folder {arguments.returns_dir} does not exist")
     use_project_dagster_home()
     # Imported after the environment is set: Dagster reads it on import of the instance.
     from pipelines.run import run_pipeline

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from dagster import DagsterInstance
+from dagster import DagsterEvent, DagsterInstance
 
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, defs
 from pipelines.resources import fetch_row
@@ -24,7 +24,7 @@ class RunOutcome:
     tables_built: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     checks_passed: int = 0
-    failed_steps: list[str] = field(default_factory=list)
+    failed_steps: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     rejected_files: list[tuple[str, str]] = field(default_factory=list)
     rejected_rows: list[tuple[str, int, str, str | None, str]] = field(default_factory=list)
@@ -54,7 +54,7 @@ class RunOutcome:
         lines.append(f"Tables built: {len(self.tables_built)} ({', '.join(self.tables_built)})")
         lines.append(f"Checks: {self.checks_passed} passed, {len(self.failed_checks)} failed")
         lines += [f"  FAILED check {name}" for name in self.failed_checks]
-        lines += [f"  FAILED step {name}" for name in self.failed_steps]
+        lines += [f"  FAILED step {name}: {error}" for name, error in self.failed_steps]
         lines.append(f"Warehouse: {self.warehouse}")
         return "\n".join(lines)
 
@@ -92,12 +92,21 @@ def run_pipeline(
         failed_checks=failed_checks,
         checks_passed=sum(e.passed for e in evaluations),
         failed_steps=[
-            event.step_key for event in result.get_step_failure_events() if event.step_key
+            (event.step_key or "?", _underlying_error(event))
+            for event in result.get_step_failure_events()
         ],
     )
-    if warehouse.exists():
+    if warehouse.is_file():
         _read_counts(outcome, returns_dir, warehouse)
     return outcome
+
+
+def _underlying_error(event: DagsterEvent) -> str:
+    """The error the step's own code raised, not Dagster's wrapper around it."""
+    error = event.step_failure_data.error
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message.strip() if error is not None else "unknown error"
 
 
 def _read_counts(outcome: RunOutcome, returns_dir: Path, warehouse: Path) -> None:
