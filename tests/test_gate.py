@@ -1,0 +1,196 @@
+"""Bad input: each fault gets its clear reason in quarantine, and nothing else is lost.
+
+One Dagster run reads a folder of good returns beside every kind of bad one.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.return_gate import rows_read_equal_rows_valid_plus_rows_rejected
+from pipelines.resources import Warehouse
+from pipelines.run import RunOutcome
+from tests.conftest import build, indicator_row, return_csv
+
+# Rows written below, per readable file: the count every stage must account for.
+DATA_ROWS = {"good.csv": 2, "faults.csv": 5, "duplicates.csv": 3, "windows-1252.csv": 1}
+
+
+def write_returns(folder: Path) -> None:
+    (folder / "testshire").mkdir(parents=True)
+    files = {
+        "good.csv": return_csv(
+            [indicator_row(), indicator_row(ref="CYP-008A", polarity="Higher", target="10%")]
+        ),
+        "faults.csv": return_csv(
+            [
+                indicator_row(ref="PH-005"),
+                indicator_row(ref="PH-008", target="abc"),
+                # Two faults on one row: both are reported, the row counted once.
+                indicator_row(ref="ASC 6", polarity="Up"),
+                indicator_row(ref="PH-010", reporting_period="Q5 2024-25", priority="Health"),
+                indicator_row(ref="PH-011", authority="  ", target_q2="half"),
+            ]
+        ),
+        "duplicates.csv": return_csv(
+            [indicator_row(ref="CS-011"), indicator_row(ref="CS-012"), indicator_row(ref="CS-011")]
+        ),
+    }
+    for name, text in files.items():
+        (folder / "testshire" / name).write_text(text)
+    cp1252_row = indicator_row(
+        ref="CYP-013", indicator="Young people\u2019s first entrants \u2013 rate"
+    )
+    (folder / "testshire" / "windows-1252.csv").write_bytes(
+        return_csv([cp1252_row]).encode("cp1252")
+    )
+    (folder / "testshire" / "empty.csv").write_bytes(b"")
+    (folder / "testshire" / "corrupt.xlsx").write_bytes(b"PK\x03\x04 half a workbook")
+    (folder / "testshire" / "no-polarity.csv").write_text(
+        "authority,reporting_period,priority,ref,indicator\nTestshire,2024-25 Q2,1,CYP-006,x\n"
+    )
+    (folder / "testshire" / "undecodable.csv").write_bytes(
+        return_csv([indicator_row()]).encode() + b"\x81"
+    )
+
+
+@pytest.fixture(scope="module")
+def bad_input_run(tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
+    folder = tmp_path_factory.mktemp("returns")
+    write_returns(folder)
+    return build(folder, tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
+
+
+@pytest.fixture
+def warehouse(bad_input_run: RunOutcome):
+    with duckdb.connect(str(bad_input_run.warehouse), read_only=True) as connection:
+        yield connection
+
+
+def rejected_rows(warehouse, file_name: str) -> set[tuple]:
+    return set(
+        warehouse.sql(
+            "SELECT row_number, column_name, value, reason FROM quarantine.rejected_rows "
+            "WHERE file_path = ?",
+            params=[f"testshire/{file_name}"],
+        ).fetchall()
+    )
+
+
+def test_bad_rows_and_files_do_not_stop_the_good_ones_loading(bad_input_run, warehouse) -> None:
+    assert bad_input_run.succeeded, bad_input_run.summary()
+    refs = {
+        r for (r,) in warehouse.sql("SELECT ref FROM marts.fct_indicator_observations").fetchall()
+    }
+    assert {"CYP-006", "CYP-008A", "PH-005", "CS-012", "CYP-013"} <= refs
+    assert not {"PH-008", "ASC 6", "PH-010", "PH-011", "CS-011"} & refs
+
+
+def test_rows_read_equal_rows_loaded_plus_rows_quarantined(bad_input_run, warehouse) -> None:
+    rows_in_files = sum(DATA_ROWS.values())
+    counts = bad_input_run.counts
+    assert counts["rows_read"] == rows_in_files
+    assert counts["rows_valid"] + counts["rows_rejected"] == rows_in_files
+    assert (counts["rows_valid"], counts["rows_rejected"]) == (5, 6)
+    assert bad_input_run.failed_checks == []
+
+
+def test_a_non_numeric_target_is_rejected_with_what_to_write_instead(warehouse) -> None:
+    (reason,) = [r for row, column, value, r in rejected_rows(warehouse, "faults.csv") if row == 3]
+    assert reason.startswith("target is not a number")
+    assert "leave it blank where no target is set" in reason
+    assert (3, "target", "abc", reason) in rejected_rows(warehouse, "faults.csv")
+
+
+def test_every_failure_of_a_row_is_reported_not_only_the_first(warehouse) -> None:
+    failures = {
+        (column, value)
+        for row, column, value, _ in rejected_rows(warehouse, "faults.csv")
+        if row == 4
+    }
+    assert failures == {("ref", "ASC 6"), ("polarity", "Up")}
+    failures = {
+        (column, value)
+        for row, column, value, _ in rejected_rows(warehouse, "faults.csv")
+        if row == 5
+    }
+    assert failures == {("reporting_period", "Q5 2024-25"), ("priority", "Health")}
+    failures = {
+        (column, value)
+        for row, column, value, _ in rejected_rows(warehouse, "faults.csv")
+        if row == 6
+    }
+    assert failures == {("authority", None), ("target_q2", "half")}
+
+
+def test_rejections_name_file_row_column_and_expected_form(warehouse) -> None:
+    reasons = {column: reason for _, column, _, reason in rejected_rows(warehouse, "faults.csv")}
+    assert "e.g. CYP-006" in reasons["ref"]
+    assert reasons["polarity"].startswith("polarity must be Higher or Lower")
+    assert "2024-25 Q2" in reasons["reporting_period"]
+    assert reasons["authority"].startswith("authority is blank")
+    assert "profiled target for Q2" in reasons["target_q2"]
+
+
+def test_a_duplicate_ref_rejects_both_rows_and_keeps_the_rest(warehouse) -> None:
+    rows = rejected_rows(warehouse, "duplicates.csv")
+    assert {(row, column, value) for row, column, value, _ in rows} == {
+        (2, "ref", "CS-011"),
+        (4, "ref", "CS-011"),
+    }
+    assert all("more than once in this return" in reason for *_, reason in rows)
+
+
+def test_unreadable_files_are_quarantined_with_their_reason(warehouse) -> None:
+    reasons = dict(
+        warehouse.sql("SELECT file_path, reason FROM quarantine.rejected_files").fetchall()
+    )
+    assert reasons.keys() == {
+        "testshire/empty.csv",
+        "testshire/corrupt.xlsx",
+        "testshire/no-polarity.csv",
+        "testshire/undecodable.csv",
+    }
+    assert reasons["testshire/empty.csv"] == "the file is empty"
+    assert "not a readable Excel workbook" in reasons["testshire/corrupt.xlsx"]
+    assert reasons["testshire/no-polarity.csv"].startswith("required column polarity missing")
+    assert "neither UTF-8 nor Windows-1252" in reasons["testshire/undecodable.csv"]
+
+
+def test_a_windows_1252_return_loads_unmangled(warehouse) -> None:
+    (title,) = warehouse.sql(
+        "SELECT indicator FROM marts.dim_indicators WHERE ref = 'CYP-013'"
+    ).fetchall()[0]
+    assert title == "Young people\u2019s first entrants \u2013 rate"
+
+
+def test_the_summary_tells_a_service_lead_what_was_rejected(bad_input_run) -> None:
+    summary = bad_input_run.summary()
+    assert "Rows: 11 read = 5 valid + 6 rejected" in summary
+    assert "rejected file testshire/empty.csv: the file is empty" in summary
+    assert (
+        "rejected testshire/faults.csv row 3, column target ('abc'): target is not a number"
+        in summary
+    )
+
+
+def test_loading_the_same_files_again_duplicates_nothing(bad_input_run, tmp_path) -> None:
+    warehouse = tmp_path / "again.duckdb"
+    shutil.copy(bad_input_run.warehouse, warehouse)
+    again = build(bad_input_run.returns_dir, warehouse)
+    assert again.succeeded, again.summary()
+    assert again.counts == bad_input_run.counts
+
+
+def test_the_row_count_check_fails_when_a_row_goes_missing(bad_input_run, tmp_path) -> None:
+    warehouse = tmp_path / "broken.duckdb"
+    shutil.copy(bad_input_run.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("DELETE FROM validated.indicator_returns WHERE ref = 'PH-005'")
+    result = rows_read_equal_rows_valid_plus_rows_rejected(warehouse=Warehouse(path=str(warehouse)))
+    assert not result.passed
+    assert result.metadata["rows_valid"].value == 4

@@ -1,0 +1,151 @@
+"""Reading a return file as typed: header, encodings, workbooks (assets/return_files.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from assets.return_files import UnreadableReturnError, discover_returns, read_return
+from tests.conftest import return_csv
+
+ROW = {
+    "authority": "St Helens",
+    "reporting_period": "2024-25 Q2",
+    "priority": "1",
+    "ref": "CYP-008A",
+    "indicator": "Percentage of Children Looked After ceased due to adoption",
+    "polarity": "Higher",
+    "target": "10%",
+    "q1": "22",
+    "q2": "14.3",
+}
+
+
+def read_text(name: str, text: str, encoding: str = "utf-8") -> object:
+    return read_return(Path(name), text.encode(encoding))
+
+
+def test_the_header_is_found_below_a_title_block_and_blank_rows_are_skipped() -> None:
+    text = "St Helens Council,,\nQ2 return,,\n,,\n" + return_csv(
+        [ROW, {}, ROW | {"ref": "CYP-006"}]
+    )
+    returned = read_text("p1.csv", text)
+    assert returned.header_row == 4
+    assert returned.rows["ref"].to_list() == ["CYP-008A", "CYP-006"]
+    # Row numbers are the sheet's own, so a service lead can find the row.
+    assert returned.rows["row_number"].to_list() == [5, 7]
+
+
+def test_header_names_match_regardless_of_case_spaces_and_underscores() -> None:
+    header = [
+        "Authority",
+        " REPORTING PERIOD ",
+        "Priority",
+        "Ref",
+        "Indicator",
+        "polarity",
+        "Target_Q2",
+        "comparative quartile",
+    ]
+    text = (
+        ",".join(header) + "\nSt Helens,2024-25 Q2,1,CYP-006,Looked after children,Lower,62,4th\n"
+    )
+    rows = read_text("p1.csv", text).rows
+    assert rows["reporting_period"].item() == "2024-25 Q2"
+    assert rows["target_q2"].item() == "62"
+    assert rows["comparative_quartile"].item() == "4th"
+
+
+def test_unknown_extra_columns_are_kept_not_rejected() -> None:
+    header = [*ROW, "Lead officer", "RAG (manual)"]
+    text = return_csv([ROW | {"Lead officer": "J Smith", "RAG (manual)": "Green"}], header)
+    extra = read_text("p1.csv", text).rows["extra_columns"].item()
+    assert json.loads(extra) == {"Lead officer": "J Smith", "RAG (manual)": "Green"}
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_header() -> None:
+    returned = read_return(Path("p1.csv"), b"\xef\xbb\xbf" + return_csv([ROW]).encode())
+    assert returned.encoding == "utf-8-sig"
+    assert returned.rows["authority"].item() == "St Helens"
+
+
+def test_a_windows_1252_file_from_excel_is_read_without_mangling() -> None:
+    row = ROW | {"indicator": "Children\u2019s placements \u2013 \u00a3 per week", "q2": "14.3"}
+    returned = read_text("p1.csv", return_csv([row]).replace("\n", "\r\n"), "cp1252")
+    assert returned.encoding == "cp1252"
+    assert returned.rows["indicator"].item() == "Children\u2019s placements \u2013 \u00a3 per week"
+    assert returned.rows["q2"].item() == "14.3"
+
+
+def test_bytes_that_are_neither_utf8_nor_windows_1252_are_refused_with_the_offset() -> None:
+    content = return_csv([ROW]).encode() + b"\x81\x8d"
+    with pytest.raises(UnreadableReturnError, match=r"neither UTF-8 nor Windows-1252.*0x81"):
+        read_return(Path("p1.csv"), content)
+
+
+def test_a_workbook_is_read_from_its_return_sheet_with_cells_as_they_were_typed(
+    tmp_path: Path,
+) -> None:
+    header = [
+        "authority",
+        "reporting_period",
+        "priority",
+        "ref",
+        "indicator",
+        "polarity",
+        "target",
+        "previous_outturn",
+        "q2",
+    ]
+    # In Excel, 9.4% is the number 0.094 shown with a per cent format.
+    row = ["St Helens", "2024-25 Q2", 1, "CYP-008A", "Adoptions", "Higher", 0.1, 1412857, 14.3]
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Guidance"
+    sheet = workbook.create_sheet("Return")
+    sheet.append(header)
+    sheet.append(row)
+    sheet["G2"].number_format = "0.0%"
+    workbook.save(tmp_path / "p1.xlsx")
+    returned = read_return(tmp_path / "p1.xlsx", (tmp_path / "p1.xlsx").read_bytes())
+    assert returned.sheet == "Return"
+    cells = returned.rows.row(0, named=True)
+    assert cells["target"] == "10%"
+    assert cells["previous_outturn"] == "1412857"
+    assert cells["q2"] == "14.3"
+    assert cells["priority"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.csv", b"", "the file is empty"),
+        ("blank.csv", b" \r\n\r\n", "the file is empty"),
+        ("corrupt.xlsx", b"PK\x03\x04 this is not a workbook", "not a readable Excel workbook"),
+        ("notes.csv", b"Some notes\nabout the quarter\n", "no header row found"),
+        (
+            "no-polarity.csv",
+            b"authority,reporting_period,priority,ref,indicator,target\n",
+            "required column polarity missing from the header (row 1)",
+        ),
+        (
+            "two-targets.csv",
+            b"authority,reporting_period,priority,ref,indicator,polarity,Target,target\n",
+            "names target more than once",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_read_says_why(name: str, content: bytes, reason: str) -> None:
+    with pytest.raises(UnreadableReturnError, match=re.escape(reason)):
+        read_return(Path(name), content)
+
+
+def test_returns_are_found_in_subfolders_and_office_lock_files_are_not(tmp_path: Path) -> None:
+    (tmp_path / "a" / "2024-25").mkdir(parents=True)
+    for name in ("a/2024-25/p1.csv", "a/p2.XLSX", "~$p2.xlsx", "notes.txt", ".hidden.csv"):
+        (tmp_path / name).write_text("x")
+    found = [p.relative_to(tmp_path).as_posix() for p in discover_returns(tmp_path)]
+    assert found == ["a/2024-25/p1.csv", "a/p2.XLSX"]

@@ -1,0 +1,98 @@
+"""The SQL models: one SELECT per file, layered, lineage read from the SQL itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, Definitions
+
+from assets.sql_models import SqlModelError, load_sql_models, read_sql_model
+from pipelines.definitions import defs
+from pipelines.paths import PROJECT_ROOT, SQL_DIR
+
+MODELS = load_sql_models(SQL_DIR)
+
+# What each layer may read: the layer below it, and itself.
+MAY_READ = {
+    "staging": {"raw", "validated"},
+    "intermediate": {"staging", "intermediate"},
+    "marts": {"intermediate", "marts"},
+}
+
+
+def test_the_definitions_load() -> None:
+    Definitions.validate_loadable(defs)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.table)
+def test_each_model_reads_only_the_layer_below_and_its_own(model) -> None:
+    assert {key.path[0] for key in model.upstream} <= MAY_READ[model.layer]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.table)
+def test_each_model_states_its_grain_and_what_it_is(model) -> None:
+    assert model.grain
+    assert len(model.description) > 40
+
+
+def test_dagster_lineage_is_what_the_sql_reads() -> None:
+    graph = defs.resolve_asset_graph()
+    fact = AssetKey(["marts", "fct_indicator_observations"])
+    assert graph.get(fact).parent_keys == {
+        AssetKey(["intermediate", "int_indicator_values_as_at"]),
+        AssetKey(["intermediate", "int_indicator_years"]),
+        AssetKey(["intermediate", "int_return_indicators"]),
+        AssetKey(["marts", "dim_indicators"]),
+    }
+    staging = AssetKey(["staging", "stg_indicator_returns"])
+    assert graph.get(staging).parent_keys == {
+        AssetKey(["validated", "indicator_returns"]),
+        AssetKey(["raw", "return_files"]),
+    }
+
+
+def test_every_model_has_a_blocking_grain_check() -> None:
+    check_keys = {key for key in defs.resolve_asset_graph().asset_check_keys}
+    for model in MODELS:
+        assert any(k.asset_key == model.key and k.name == "grain_is_unique" for k in check_keys)
+
+
+@pytest.mark.parametrize(
+    ("sql", "complaint"),
+    [
+        ("-- grain: a\nselect 1 as a; select 2 as a", "exactly one SELECT"),
+        ("-- grain: a\ncreate table x as select 1", "exactly one SELECT"),
+        ("-- no grain here\nselect 1 as a", "must state the model's grain"),
+        (
+            "-- grain: a\nselect a from stg_indicator_returns",
+            "neither a CTE nor named with its schema",
+        ),
+        ("-- grain: a\nselect from where", "does not parse"),
+    ],
+)
+def test_a_file_that_is_not_a_proper_model_is_refused(
+    tmp_path: Path, sql: str, complaint: str
+) -> None:
+    path = tmp_path / "bad.sql"
+    path.write_text(sql)
+    with pytest.raises(SqlModelError, match=complaint):
+        read_sql_model(path, "staging")
+
+
+def test_the_rule_arithmetic_lives_only_in_the_macros() -> None:
+    code = [
+        *PROJECT_ROOT.joinpath("sql").rglob("*.sql"),
+        *(
+            p
+            for d in ("assets", "pipelines", "schemas")
+            for p in PROJECT_ROOT.joinpath(d).rglob("*.py")
+        ),
+    ]
+    holders = {
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for path in code
+        for fragment in ("* 100 / target", ">= -5", "* fiscal_month / 12")
+        if fragment in path.read_text()
+    }
+    assert holders == {"sql/macros/rules.sql"}
