@@ -1,0 +1,41 @@
+# The two commands of the README, and the set-up they both need.
+#   make run    build the warehouse from data/raw into data/warehouse.duckdb
+#   make test   lint and run the test suite
+# Set-up is automatic: a pinned uv in .tools/, the locked environment in .venv/.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export DAGSTER_HOME := $(CURDIR)
+export DAGSTER_STORAGE_DIR := $(CURDIR)/.dagster
+export DAGSTER_COMPUTE_LOGS_DIR := $(CURDIR)/.dagster/compute_logs
+
+.PHONY: run test lint dev setup
+
+run: $(VENV)/.synced
+	$(VENV)/bin/python -m pipelines run
+
+test: lint
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Dagster's UI on http://127.0.0.1:3000: the assets, their lineage and checks.
+dev: $(VENV)/.synced
+	$(VENV)/bin/dagster dev
+
+setup: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet --python $(PYTHON)
+	touch $@
