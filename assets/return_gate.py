@@ -133,10 +133,19 @@ def type_accepted_rows(rows: pl.DataFrame) -> pl.DataFrame:
         ),
         cells.parse_number(col("reported_variance")).alias("reported_variance"),
         text(col("reported_variance")).alias("reported_variance_text"),
+        cells.unreadable(col("reported_variance"), cells.parse_number).alias(
+            "reported_variance_unreadable"
+        ),
         cells.parse_reported_trend(col("reported_trend")).alias("reported_trend"),
         text(col("reported_trend")).alias("reported_trend_text"),
+        cells.unreadable(col("reported_trend"), cells.parse_reported_trend).alias(
+            "reported_trend_unreadable"
+        ),
         cells.parse_quartile(quartile_cell).alias("comparative_quartile"),
         text(quartile_cell).alias("comparative_quartile_text"),
+        cells.unreadable(quartile_cell, cells.parse_quartile).alias(
+            "comparative_quartile_unreadable"
+        ),
         pl.coalesce(
             text(col("comparator_period")), cells.parse_cell_comparator_period(quartile_cell)
         ).alias("comparator_period"),

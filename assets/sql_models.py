@@ -1,11 +1,15 @@
-"""Steps 3 to 5, the SQL models: each file under sql/staging, sql/intermediate and
-sql/marts is one `SELECT`, materialised as a table in the DuckDB schema named by
-its folder, and one Dagster asset.
+"""Steps 3 to 6, the SQL models: each file under sql/staging, sql/intermediate,
+sql/marts and sql/quality is one `SELECT`, materialised as a table in the DuckDB
+schema named by its folder, and one Dagster asset.
 
 A model's dependencies come from the SQL itself: sqlglot reads the tables it
 selects from, so nobody keeps a list by hand. A model states its grain in its
 header comment (`-- grain: authority, ref, period_key`); the grain becomes a
-blocking check that no two rows share it.
+blocking check that no two rows share it. Each data-quality check model
+(sql/quality/check_*.sql) also gets a check that shows its findings in Dagster:
+passed when it found nothing, otherwise failed with the severity of its worst
+finding and the counts by severity; it never blocks, since findings are for
+people to act on and the tables are still right.
 """
 
 import re
@@ -16,6 +20,7 @@ import sqlglot
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetKey,
     AssetsDefinition,
     MaterializeResult,
@@ -29,7 +34,9 @@ from sqlglot import expressions as exp
 from pipelines.paths import PROJECT_ROOT
 from pipelines.resources import Warehouse, fetch_row
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "quality")
+# A quality model named check_* holds one data-quality check's findings.
+FINDINGS_PREFIX = "check_"
 _GRAIN_LINE = re.compile(r"^--\s*grain:\s*(.+)$", re.IGNORECASE)
 
 
@@ -169,3 +176,33 @@ def build_grain_check(model: SqlModel) -> AssetChecksDefinition:
         )
 
     return grain_is_unique
+
+
+def is_findings_model(model: SqlModel) -> bool:
+    return model.layer == "quality" and model.name.startswith(FINDINGS_PREFIX)
+
+
+def build_findings_check(model: SqlModel) -> AssetChecksDefinition:
+    @asset_check(
+        asset=model.key,
+        name="found_nothing",
+        blocking=False,
+        description=f"{model.description.splitlines()[0]} Passes when there are no findings.",
+    )
+    def found_nothing(warehouse: Warehouse) -> AssetCheckResult:
+        with warehouse.connect() as connection:
+            by_severity = dict(
+                connection.sql(
+                    f"SELECT severity, count(*) FROM {model.table} GROUP BY severity"
+                ).fetchall()
+            )
+        return AssetCheckResult(
+            passed=not by_severity,
+            severity=AssetCheckSeverity.ERROR
+            if "ERROR" in by_severity
+            else AssetCheckSeverity.WARN,
+            metadata={f"findings_{s.lower()}": n for s, n in sorted(by_severity.items())}
+            | {"findings": sum(by_severity.values())},
+        )
+
+    return found_nothing

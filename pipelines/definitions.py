@@ -7,42 +7,63 @@ from dagster import (
     in_process_executor,
 )
 
+from assets.expectation_checks import build_expectation_checks, discover_suites
+from assets.publish import build_publish_asset
 from assets.raw_returns import ingest_returns
+from assets.reference_data import expected_returns
 from assets.return_gate import return_gate, rows_read_equal_rows_valid_plus_rows_rejected
-from assets.sql_models import build_grain_check, build_model_asset, load_sql_models
+from assets.sql_models import (
+    build_findings_check,
+    build_grain_check,
+    build_model_asset,
+    is_findings_model,
+    load_sql_models,
+)
 from pipelines.paths import SQL_DIR
-from pipelines.resources import ReturnsFolder, Warehouse
+from pipelines.resources import ExpectationSuites, ReferenceData, ReturnsFolder, Warehouse
 
 BUILD_WAREHOUSE_JOB = "build_warehouse"
 
-python_assets = [ingest_returns, return_gate]
+python_assets = [ingest_returns, return_gate, expected_returns]
 sql_models = load_sql_models(SQL_DIR)
+table_assets = [*python_assets, *(build_model_asset(model) for model in sql_models)]
 
-_known_keys = {key for assets_def in python_assets for key in assets_def.keys} | {
-    model.key for model in sql_models
-}
+_built_keys = {key for assets_def in table_assets for key in assets_def.keys}
 for _model in sql_models:
-    if unknown := _model.upstream - _known_keys:
+    if unknown := _model.upstream - _built_keys:
         raise ValueError(
             f"{_model.path} reads {', '.join(k.to_user_string() for k in unknown)}, "
             "which no asset builds"
         )
 
+# Publication waits for every table: the leaves of the graph are the tables
+# nothing else reads.
+_read_by_another = {dep.asset_key for a in table_assets for spec in a.specs for dep in spec.deps}
+publish = build_publish_asset(sorted(_built_keys - _read_by_another, key=str))
+
 build_warehouse = define_asset_job(
     BUILD_WAREHOUSE_JOB,
     selection=AssetSelection.all(),
-    description="Read every return in the returns folder, gate it and build the warehouse.",
+    description="Read every return in the returns folder, gate it, build the warehouse, check "
+    "it and publish it.",
     # One process: the steps share a DuckDB file and are seconds long, so
     # starting a process per step would cost more than the work.
     executor_def=in_process_executor,
 )
 
 defs = Definitions(
-    assets=[*python_assets, *(build_model_asset(model) for model in sql_models)],
+    assets=[*table_assets, publish],
     asset_checks=[
         rows_read_equal_rows_valid_plus_rows_rejected,
         *(build_grain_check(model) for model in sql_models),
+        *(build_findings_check(model) for model in sql_models if is_findings_model(model)),
+        *(build_expectation_checks(suite) for suite in discover_suites()),
     ],
     jobs=[build_warehouse],
-    resources={"warehouse": Warehouse(), "returns_folder": ReturnsFolder()},
+    resources={
+        "warehouse": Warehouse(),
+        "returns_folder": ReturnsFolder(),
+        "reference": ReferenceData(),
+        "expectation_suites": ExpectationSuites(),
+    },
 )

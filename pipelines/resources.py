@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +11,13 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
-from pipelines.paths import DEFAULT_RETURNS_DIR, DEFAULT_WAREHOUSE, SQL_DIR
+from pipelines.paths import (
+    DEFAULT_EXPECTED_RETURNS,
+    DEFAULT_RETURNS_DIR,
+    DEFAULT_WAREHOUSE,
+    EXPECTATIONS_DIR,
+    SQL_DIR,
+)
 
 
 def rule_macros_sql() -> str:
@@ -22,23 +30,51 @@ def load_rule_macros(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 class Warehouse(ConfigurableResource):
-    """The DuckDB file the pipeline builds.
+    """The DuckDB warehouse: built in a private file, published by an atomic swap.
 
-    `connect()` always closes its connection, also when the work inside raises,
-    so a failed asset never leaves the file locked for the next run or a reader.
+    `path` is the published warehouse, the file analysts open read-only. A run
+    never writes it: the assets write the build file beside it
+    (`warehouse.build.duckdb`), and `publish()` replaces the published file
+    with a copy of the build in one rename. A reader holding the old file keeps
+    reading it undisturbed; the next reader opens the new one; a failed run
+    leaves the published file as it was. `connect()` always closes its
+    connection, also when the work inside raises, so a failed asset never
+    leaves the build file locked.
     """
 
     path: str = str(DEFAULT_WAREHOUSE)
 
+    @property
+    def published_path(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def build_path(self) -> Path:
+        published = self.published_path
+        return published.with_name(f"{published.stem}.build{published.suffix}")
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(self.path)
+        build = self.build_path
+        build.parent.mkdir(parents=True, exist_ok=True)
+        if not build.exists() and self.published_path.is_file():
+            # The build carries the warehouse's history on from the last publication.
+            shutil.copyfile(self.published_path, build)
+        connection = duckdb.connect(str(build))
         try:
             load_rule_macros(connection)
             yield connection
         finally:
             connection.close()
+
+    def publish(self) -> None:
+        with self.connect() as connection:
+            connection.execute("CHECKPOINT")
+        staged = self.published_path.with_name(f".{self.published_path.name}.publishing")
+        shutil.copyfile(self.build_path, staged)
+        with staged.open("rb") as copy:
+            os.fsync(copy.fileno())
+        staged.replace(self.published_path)  # a rename: atomic on one filesystem
 
 
 class ReturnsFolder(ConfigurableResource):
@@ -48,6 +84,26 @@ class ReturnsFolder(ConfigurableResource):
 
     @property
     def root(self) -> Path:
+        return Path(self.path)
+
+
+class ReferenceData(ConfigurableResource):
+    """The performance team's own reference files: the expected-returns register."""
+
+    expected_returns: str = str(DEFAULT_EXPECTED_RETURNS)
+
+    @property
+    def expected_returns_path(self) -> Path:
+        return Path(self.expected_returns)
+
+
+class ExpectationSuites(ConfigurableResource):
+    """The folder of Great Expectations suites the fact table and marts are checked with."""
+
+    path: str = str(EXPECTATIONS_DIR)
+
+    @property
+    def directory(self) -> Path:
         return Path(self.path)
 
 

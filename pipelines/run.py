@@ -8,11 +8,24 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterEvent, DagsterInstance
 
+from assets.publish import PUBLISHED_WAREHOUSE
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, defs
-from pipelines.resources import fetch_row
+from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_REPORTS_DIR, EXPECTATIONS_DIR
+from pipelines.quality_report import flag_counts, write_quality_report
+from pipelines.resources import Warehouse, fetch_row
 
 # The summary names this many rejected rows; the rest are in the quarantine table.
 REJECTED_ROWS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class FailedCheck:
+    name: str
+    severity: str
+    blocking: bool
+
+    def __str__(self) -> str:
+        return f"{self.severity} check {self.name}" + (" (blocking)" if self.blocking else "")
 
 
 @dataclass
@@ -20,9 +33,13 @@ class RunOutcome:
     succeeded: bool
     returns_dir: Path
     warehouse: Path
+    build_warehouse: Path
     run_id: str
+    published: bool = False
+    quality_report: Path | None = None
+    flags_by_severity: dict[str, int] = field(default_factory=dict)
     tables_built: list[str] = field(default_factory=list)
-    failed_checks: list[str] = field(default_factory=list)
+    failed_checks: list[FailedCheck] = field(default_factory=list)
     checks_passed: int = 0
     failed_steps: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -53,21 +70,44 @@ class RunOutcome:
             )
         lines.append(f"Tables built: {len(self.tables_built)} ({', '.join(self.tables_built)})")
         lines.append(f"Checks: {self.checks_passed} passed, {len(self.failed_checks)} failed")
-        lines += [f"  FAILED check {name}" for name in self.failed_checks]
+        lines += [f"  {check}" for check in self.failed_checks]
         lines += [f"  FAILED step {name}: {error}" for name, error in self.failed_steps]
-        lines.append(f"Warehouse: {self.warehouse}")
+        if self.flags_by_severity:
+            findings = ", ".join(
+                f"{n} {severity}" for severity, n in self.flags_by_severity.items()
+            )
+            lines.append(
+                f"Data quality: {findings} findings: SELECT * FROM quality.dq_flags"
+                + (f", or open {self.quality_report}" if self.quality_report else "")
+            )
+        if self.published:
+            lines.append(f"Warehouse: {self.warehouse} (published)")
+        else:
+            lines.append(
+                f"Warehouse: NOT published; {self.warehouse} is as the last published run left it. "
+                f"What this run read and built is in {self.build_warehouse}"
+            )
         return "\n".join(lines)
 
 
 def run_pipeline(
-    returns_dir: Path, warehouse: Path, instance: DagsterInstance | None = None
+    returns_dir: Path,
+    warehouse: Path,
+    *,
+    reports_dir: Path = DEFAULT_REPORTS_DIR,
+    expected_returns: Path = DEFAULT_EXPECTED_RETURNS,
+    expectations_dir: Path = EXPECTATIONS_DIR,
+    instance: DagsterInstance | None = None,
 ) -> RunOutcome:
     job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
+    warehouse_resource = Warehouse(path=str(warehouse))
     result = job.execute_in_process(
         run_config={
             "resources": {
                 "warehouse": {"config": {"path": str(warehouse)}},
                 "returns_folder": {"config": {"path": str(returns_dir)}},
+                "reference": {"config": {"expected_returns": str(expected_returns)}},
+                "expectation_suites": {"config": {"path": str(expectations_dir)}},
             }
         },
         instance=instance or DagsterInstance.get(),
@@ -75,13 +115,26 @@ def run_pipeline(
     )
     evaluations = result.get_asset_check_evaluations()
     failed_checks = [
-        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed
+        FailedCheck(
+            name=f"{e.asset_key.to_user_string()}:{e.check_name}",
+            severity=e.severity.value,
+            blocking=e.blocking,
+        )
+        for e in evaluations
+        if not e.passed
     ]
     outcome = RunOutcome(
-        succeeded=result.success and not failed_checks,
+        # Findings of non-blocking checks are for people to act on; the run
+        # fails only when a step fails or a blocking check finds the tables wrong.
+        succeeded=result.success and not any(check.blocking for check in failed_checks),
         returns_dir=returns_dir,
         warehouse=warehouse,
+        build_warehouse=warehouse_resource.build_path,
         run_id=result.run_id,
+        published=any(
+            event.asset_key == PUBLISHED_WAREHOUSE
+            for event in result.get_asset_materialization_events()
+        ),
         tables_built=sorted(
             {
                 event.asset_key.to_user_string().replace("/", ".")
@@ -96,8 +149,11 @@ def run_pipeline(
             for event in result.get_step_failure_events()
         ],
     )
-    if warehouse.is_file():
-        _read_counts(outcome, returns_dir, warehouse)
+    if outcome.build_warehouse.is_file():
+        _read_counts(outcome, returns_dir, outcome.build_warehouse)
+        outcome.quality_report = write_quality_report(
+            outcome.build_warehouse, reports_dir, result.run_id, outcome.published
+        )
     return outcome
 
 
@@ -156,6 +212,7 @@ def _read_counts(outcome: RunOutcome, returns_dir: Path, warehouse: Path) -> Non
             )
         )
         outcome.counts["files_found"] = len(discover_returns(returns_dir))
+        outcome.flags_by_severity = flag_counts(connection)
         outcome.rejected_files = connection.sql(
             "SELECT file_path, reason FROM quarantine.rejected_files ORDER BY file_path"
         ).fetchall()

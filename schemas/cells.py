@@ -7,6 +7,8 @@ Every function takes an expression over a text column and returns an expression.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 # A number as typed: optional sign, thousands separators in groups of three,
@@ -43,6 +45,17 @@ def parse_number(cell: pl.Expr) -> pl.Expr:
 def is_blank_or_number(cell: pl.Expr) -> pl.Expr:
     """True where a cell is blank or holds a number: what a target cell must be."""
     return blank_to_null(cell).is_null() | parse_number(cell).is_not_null()
+
+
+def is_not_applicable(cell: pl.Expr) -> pl.Expr:
+    """A cell left blank or marked as not applicable on purpose: `N/A`, `n/a`, `-`, `None`."""
+    text = blank_to_null(cell).str.to_lowercase()
+    return text.is_null() | text.str.contains(r"^(?:n/?a|-|\u2013|\u2014|none|not applicable)$")
+
+
+def unreadable(cell: pl.Expr, reads: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """A printed cell that holds something, not N/A, that `reads` cannot make sense of."""
+    return ~is_not_applicable(cell) & reads(cell).is_null()
 
 
 def value_note(cell: pl.Expr) -> pl.Expr:

@@ -90,10 +90,11 @@ def test_run_fails_clearly_when_the_returns_folder_is_missing(tmp_path: Path) ->
 
 
 def test_a_failed_step_says_why_in_the_summary(tmp_path: Path) -> None:
-    # The warehouse path is a folder, so DuckDB cannot open it.
-    outcome = build(DEFAULT_RETURNS_DIR, tmp_path)
+    # The warehouse's folder is a file, so nothing can be written there.
+    (tmp_path / "not-a-folder").write_text("")
+    outcome = build(DEFAULT_RETURNS_DIR, tmp_path / "not-a-folder" / "warehouse.duckdb")
     assert not outcome.succeeded
     (step, error), *_ = outcome.failed_steps
     assert step == "ingest_returns"
     assert "FAILED step ingest_returns: " in outcome.summary()
-    assert str(tmp_path) in error or "directory" in error.lower()
+    assert "not-a-folder" in error

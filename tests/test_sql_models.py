@@ -18,6 +18,7 @@ MAY_READ = {
     "staging": {"raw", "validated"},
     "intermediate": {"staging", "intermediate"},
     "marts": {"intermediate", "marts"},
+    "quality": {"staging", "intermediate", "marts", "reference", "quality"},
 }
 
 

@@ -62,10 +62,10 @@ judged as (
         values_as_at.value_as_at_period_key <> values_as_at.period_key as is_lagged,
         as_at_returns.ref is not null as in_return_for_period,
 
-        indicator_years.annual_target,
+        targets.annual_target,
         rules.period_target(
-            indicator_years.annual_target,
-            indicator_years.profiled_targets,
+            targets.annual_target,
+            targets.profiled_targets,
             indicator_years.measure_type,
             coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
         ) as period_target,
@@ -104,6 +104,16 @@ judged as (
         on values_as_at.authority = as_at_returns.authority
         and values_as_at.ref = as_at_returns.ref
         and values_as_at.period_key = as_at_returns.reporting_period
+    -- A period is judged against the targets its own return set, even where a
+    -- later return of the year changed them (a change check_target_changed_in_year
+    -- flags); a period no return is as at takes the year's latest targets.
+    cross join lateral (
+        select
+            case when as_at_returns.ref is not null then as_at_returns.annual_target
+                else indicator_years.annual_target end as annual_target,
+            case when as_at_returns.ref is not null then as_at_returns.profiled_targets
+                else indicator_years.profiled_targets end as profiled_targets
+    ) as targets
     left join values_as_at as year_earlier
         on values_as_at.authority = year_earlier.authority
         and values_as_at.ref = year_earlier.ref

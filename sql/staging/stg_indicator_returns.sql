@@ -64,10 +64,13 @@ select
 
     reported_variance,
     reported_variance_text,
+    reported_variance_unreadable,
     reported_trend,
     reported_trend_text,
+    reported_trend_unreadable,
     comparative_quartile,
     comparative_quartile_text,
+    comparative_quartile_unreadable,
     comparator_period,
     england_average,
     comparator_average,

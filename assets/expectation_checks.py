@@ -1,0 +1,163 @@
+"""Great Expectations suites run as Dagster asset checks on the fact table and the marts.
+
+A suite lives in schemas/expectations/ as `<table>.json` (the Great Expectations
+suite) beside `<table>.sql` (the batch it validates: the table, with the
+columns it must agree with). Each suite makes two checks on its table from one
+validation: `expectations_critical`, blocking, since a failure means the
+tables are wrong and must not be published; and `expectations_warning`, which
+is shown but blocks nothing. Every expectation's outcome is also written to
+`quality.expectation_results` for the data-quality report.
+
+Great Expectations takes seconds to import, so it is imported only when a
+suite runs.
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from dagster import (
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    multi_asset_check,
+)
+
+from pipelines.paths import EXPECTATIONS_DIR
+from pipelines.resources import ExpectationSuites, Warehouse
+
+# Great Expectations' own severities, and the Dagster check each one makes.
+CHECK_BY_SEVERITY = {
+    "critical": ("expectations_critical", AssetCheckSeverity.ERROR, True),
+    "warning": ("expectations_warning", AssetCheckSeverity.WARN, False),
+}
+EXAMPLES_KEPT = 5
+
+RESULTS_DDL = """
+CREATE SCHEMA IF NOT EXISTS quality;
+CREATE TABLE IF NOT EXISTS quality.expectation_results (
+    suite VARCHAR NOT NULL,
+    expectation VARCHAR NOT NULL,
+    arguments VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    success BOOLEAN NOT NULL,
+    rows_checked BIGINT,
+    unexpected_count BIGINT,
+    unexpected_examples VARCHAR
+);
+"""
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str  # the table's name: marts.<name>
+
+    @property
+    def asset_key(self) -> AssetKey:
+        return AssetKey(["marts", self.name])
+
+
+def discover_suites(directory: Path = EXPECTATIONS_DIR) -> list[Suite]:
+    return [Suite(path.stem) for path in sorted(directory.glob("*.json"))]
+
+
+def validate(connection: duckdb.DuckDBPyConnection, suite: Suite, directory: Path) -> pl.DataFrame:
+    """Run the suite on its batch; one row per expectation."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    context = gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+        ),
+    )
+    expectations = gx.ExpectationSuite(**json.loads((directory / f"{suite.name}.json").read_text()))
+    batch_frame = connection.sql((directory / f"{suite.name}.sql").read_text()).df()
+    batch = (
+        context.data_sources.add_pandas("warehouse")
+        .add_dataframe_asset(suite.name)
+        .add_batch_definition_whole_dataframe("whole table")
+        .get_batch(batch_parameters={"dataframe": batch_frame})
+    )
+    validation = batch.validate(expectations)
+    return pl.DataFrame(
+        [
+            {
+                "suite": suite.name,
+                "expectation": result.expectation_config.type,
+                "arguments": json.dumps(
+                    {k: v for k, v in result.expectation_config.kwargs.items() if k != "batch_id"},
+                    default=str,
+                ),
+                "severity": str(result.expectation_config.severity.value),
+                "success": bool(result.success),
+                "rows_checked": result.result.get("element_count", len(batch_frame)),
+                "unexpected_count": result.result.get("unexpected_count"),
+                "unexpected_examples": json.dumps(
+                    result.result.get("partial_unexpected_list", [])[:EXAMPLES_KEPT], default=str
+                ),
+            }
+            for result in validation.results
+        ],
+        schema_overrides={"rows_checked": pl.Int64, "unexpected_count": pl.Int64},
+    )
+
+
+def build_expectation_checks(suite: Suite) -> AssetChecksDefinition:
+    specs = [
+        AssetCheckSpec(
+            name,
+            asset=suite.asset_key,
+            blocking=blocking,
+            description=f"The {severity} expectations of schemas/expectations/{suite.name}.json"
+            + (": a failure stops publication." if blocking else ": shown, never blocking."),
+        )
+        for severity, (name, _, blocking) in CHECK_BY_SEVERITY.items()
+    ]
+
+    @multi_asset_check(specs=specs, name=f"{suite.name}_expectations")
+    def run_suite(warehouse: Warehouse, expectation_suites: ExpectationSuites):
+        with warehouse.connect() as connection:
+            outcomes = validate(connection, suite, expectation_suites.directory)
+            connection.execute(RESULTS_DDL)
+            connection.execute(
+                "DELETE FROM quality.expectation_results WHERE suite = ?", [suite.name]
+            )
+            connection.register("outcomes", outcomes)
+            connection.execute(
+                "INSERT INTO quality.expectation_results BY NAME SELECT * FROM outcomes"
+            )
+        for severity, (name, dagster_severity, _) in CHECK_BY_SEVERITY.items():
+            these = outcomes.filter(pl.col("severity") == severity)
+            failed = these.filter(~pl.col("success"))
+            yield AssetCheckResult(
+                asset_key=suite.asset_key,
+                check_name=name,
+                passed=failed.is_empty(),
+                severity=dagster_severity,
+                metadata={
+                    "expectations": these.height,
+                    "expectations_failed": failed.height,
+                    "failed": json.dumps(
+                        [
+                            f"{r['expectation']} {r['arguments']}"
+                            for r in failed.iter_rows(named=True)
+                        ]
+                    ),
+                },
+            )
+
+    return run_suite

@@ -1,0 +1,31 @@
+-- mart_priority_performance as its suite sees it, with what each row must agree with: its
+-- categories and per cents summed, and on the total row the sum of the
+-- priority rows and a count made straight from the fact table.
+with fact_counts as (
+
+    select authority, period_key as reporting_period, count(performance_status) as n_with_data
+    from marts.fct_indicator_observations
+    where in_return_for_period
+    group by authority, period_key
+
+),
+
+priority_sums as (
+
+    select authority, reporting_period, sum(n_with_data) as n_with_data
+    from marts.mart_priority_performance
+    where priority is not null
+    group by authority, reporting_period
+
+)
+
+select
+    mart.*,
+    n_met + n_within + n_not_met as n_categories,
+    pct_met + pct_within + pct_not_met as pct_total,
+    case when mart.priority is null then fact_counts.n_with_data end as n_with_data_in_fact,
+    case when mart.priority is null then priority_sums.n_with_data end as n_with_data_of_priorities
+
+from marts.mart_priority_performance as mart
+left join fact_counts using (authority, reporting_period)
+left join priority_sums using (authority, reporting_period)

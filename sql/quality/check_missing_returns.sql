@@ -1,0 +1,77 @@
+-- Returns the register (reference.expected_returns) expects that have not
+-- arrived: for each authority, every period from the register's first one up
+-- to the latest period any return of that authority is as at.
+-- grain: authority, reporting_period, priority_number, check_name
+
+with register as (
+
+    select * from reference.expected_returns
+
+),
+
+arrived as (
+
+    select distinct authority, financial_year_start, reporting_quarter, priority_number
+    from intermediate.int_return_indicators
+
+),
+
+latest_quarter as (
+
+    select authority, max(financial_year_start * 4 + reporting_quarter - 1) as quarter_index
+    from arrived
+    group by authority
+
+),
+
+expected as (
+
+    select
+        register.authority,
+        register.priority_number,
+        register.frequency,
+        rules.quarter_period_key(register.from_financial_year_start, register.from_quarter)
+            as from_period,
+        unnest(range(
+            register.from_financial_year_start * 4 + register.from_quarter - 1,
+            latest_quarter.quarter_index + 1
+        )) as quarter_index
+
+    from register
+    inner join latest_quarter using (authority)
+
+),
+
+due as (
+
+    select
+        *,
+        quarter_index // 4 as financial_year_start,
+        quarter_index % 4 + 1 as reporting_quarter
+    from expected
+    where rules.is_due(frequency, quarter_index % 4 + 1)
+
+)
+
+select
+    due.authority,
+    rules.quarter_period_key(due.financial_year_start, due.reporting_quarter) as reporting_period,
+    due.priority_number,
+    null as ref,
+    null as period_key,
+    'missing_return' as check_name,
+    'WARN' as severity,
+    format(
+        'No return for priority {} has arrived for {}: the register expects a {} return from {}.',
+        due.priority_number,
+        rules.quarter_period_key(due.financial_year_start, due.reporting_quarter),
+        lower(due.frequency),
+        due.from_period
+    ) as message,
+    'no return' as observed,
+    format('{} return from {}', due.frequency, due.from_period) as expected,
+    null as source_file_path,
+    null as source_row_number
+
+from due
+anti join arrived using (authority, financial_year_start, reporting_quarter, priority_number)
