@@ -72,9 +72,11 @@ def rules() -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
 
 
-def build(returns_dir: Path, warehouse: Path) -> RunOutcome:
+def build(returns_dir: Path, warehouse: Path, **options: Path) -> RunOutcome:
+    """Run the pipeline; reports go beside the warehouse, not into the project."""
+    options.setdefault("reports_dir", warehouse.parent / "reports")
     with DagsterInstance.ephemeral() as instance:
-        return run_pipeline(returns_dir, warehouse, instance=instance)
+        return run_pipeline(returns_dir, warehouse, instance=instance, **options)
 
 
 @pytest.fixture(scope="session")
