@@ -2,9 +2,11 @@
 
 Each file version is loaded once: a file already loaded with the same content
 (path and SHA-256) is skipped, so running twice duplicates nothing, and a
-changed file is loaded as a new version beside the old one. A file that cannot
-be read at all goes to `quarantine.rejected_files` with its reason; the other
-files still load.
+changed file is loaded as a new version beside the old one. Nothing is ever
+deleted: `raw.folder_scans` records what the folder held at each run, and the
+returns of the latest scan are the current ones. A file that cannot be read at
+all goes to `quarantine.rejected_files` with its reason; the other files still
+load.
 """
 
 import datetime as dt
@@ -18,6 +20,7 @@ from schemas.return_contract import CONTRACT_COLUMNS
 
 RAW_RETURNS = AssetKey(["raw", "returns"])
 RAW_RETURN_FILES = AssetKey(["raw", "return_files"])
+RAW_FOLDER_SCANS = AssetKey(["raw", "folder_scans"])
 REJECTED_FILES = AssetKey(["quarantine", "rejected_files"])
 
 _CONTRACT_COLUMNS_DDL = ",\n    ".join(f"{column} VARCHAR" for column in CONTRACT_COLUMNS)
@@ -47,6 +50,12 @@ CREATE TABLE IF NOT EXISTS raw.returns (
     extra_columns JSON,
     PRIMARY KEY (file_hash, file_path, row_number)
 );
+CREATE TABLE IF NOT EXISTS raw.folder_scans (
+    scanned_at TIMESTAMP NOT NULL,
+    file_path VARCHAR NOT NULL,
+    file_hash VARCHAR NOT NULL,
+    PRIMARY KEY (scanned_at, file_path)
+);
 CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
     file_path VARCHAR NOT NULL,
     file_hash VARCHAR NOT NULL,
@@ -72,6 +81,11 @@ CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
             "encoding, header row and the number of rows read.",
         ),
         AssetSpec(
+            RAW_FOLDER_SCANS,
+            description="What the returns folder held at each run (path and hash of every "
+            "file): the returns of the latest scan are the current ones.",
+        ),
+        AssetSpec(
             REJECTED_FILES,
             description="Return files that could not be read at all, with the reason in plain "
             "words (corrupt workbook, no header, a required column missing, undecodable bytes).",
@@ -87,6 +101,7 @@ def ingest_returns(
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     new_rows: list[pl.DataFrame] = []
     new_files: list[dict[str, object]] = []
+    scan: list[dict[str, object]] = []
     rejected: list[dict[str, object]] = []
     with warehouse.connect() as connection:
         connection.execute(RAW_TABLES_DDL)
@@ -101,15 +116,23 @@ def ingest_returns(
             relative_path = path.relative_to(root).as_posix()
             content = path.read_bytes()
             digest = file_hash(content)
+            scan.append({"file_path": relative_path, "file_hash": digest})
             if (relative_path, digest) in already_loaded:
                 continue
             try:
                 return_file = read_return(path, content)
             except UnreadableReturnError as reason:
-                context.log.warning(f"Rejected {relative_path}: {reason}")
                 rejected.append(
                     {"file_path": relative_path, "file_hash": digest, "reason": str(reason)}
                 )
+                context.log.warning(f"Rejected {relative_path}: {reason}")
+                continue
+            # One file the reader has never met the like of must not stop the
+            # others: it is quarantined with what went wrong, for a person to look at.
+            except Exception as error:  # noqa: BLE001
+                reason = f"the file could not be read ({type(error).__name__}: {error})"
+                rejected.append({"file_path": relative_path, "file_hash": digest, "reason": reason})
+                context.log.error(f"Rejected {relative_path}: {reason}")
                 continue
             new_rows.append(
                 return_file.rows.with_columns(
@@ -130,7 +153,7 @@ def ingest_returns(
                     "rows_read": return_file.rows.height,
                 }
             )
-        _insert(connection, new_rows, new_files, rejected, loaded_at)
+        _insert(connection, new_rows, new_files, rejected, scan, loaded_at)
         totals = fetch_row(
             connection,
             "SELECT (SELECT count(*) FROM raw.returns), (SELECT count(*) FROM raw.return_files),"
@@ -149,6 +172,7 @@ def ingest_returns(
         asset_key=RAW_RETURN_FILES,
         metadata={"files_loaded_this_run": len(new_files), "dagster/row_count": totals[1]},
     )
+    yield MaterializeResult(asset_key=RAW_FOLDER_SCANS, metadata={"files_in_folder": len(scan)})
     yield MaterializeResult(
         asset_key=REJECTED_FILES,
         metadata={"files_rejected_this_run": len(rejected), "dagster/row_count": totals[2]},
@@ -160,6 +184,7 @@ def _insert(
     new_rows: list[pl.DataFrame],
     new_files: list[dict[str, object]],
     rejected: list[dict[str, object]],
+    scan: list[dict[str, object]],
     loaded_at: dt.datetime,
 ) -> None:
     """All of a run's new files in one transaction: a failure loads none of them."""
@@ -182,6 +207,14 @@ def _insert(
                 "INSERT INTO quarantine.rejected_files BY NAME SELECT * FROM new_rejected_files"
             )
             connection.unregister("new_rejected_files")
+        # Every run records what the folder held, so the current returns are
+        # exactly the files in it now, whichever versions were loaded before.
+        files_now = pl.DataFrame(
+            scan, schema={"file_path": pl.Utf8, "file_hash": pl.Utf8}
+        ).with_columns(scanned_at=pl.lit(loaded_at))
+        connection.register("files_now", files_now)
+        connection.execute("INSERT INTO raw.folder_scans BY NAME SELECT * FROM files_now")
+        connection.unregister("files_now")
         connection.execute("COMMIT")
     except Exception:
         connection.execute("ROLLBACK")

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,9 @@ from schemas.return_contract import (
 )
 
 RETURN_SUFFIXES = (".csv", ".xlsx")
+# Commentary can run to pages; the csv module's default limit (128 KiB) would
+# refuse a cell a service lead wrote in good faith.
+csv.field_size_limit(2**31 - 1)
 PREFERRED_SHEET = "return"
 # A title block is a few lines; a header further down than this is not a header.
 MAX_HEADER_ROW = 50
@@ -62,28 +66,64 @@ def read_return(path: Path, content: bytes) -> ReturnFile:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         text, encoding = _decode(content)
-        grid = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
-        return _from_grid(grid, file_format="csv", sheet=None, encoding=encoding)
-    if suffix == ".xlsx":
+        if "\x00" in text:
+            raise UnreadableReturnError(
+                "the file holds NUL bytes, so it is not a text CSV: save it again as 'CSV UTF-8'"
+            )
+        returned = _from_grid(_csv_grid(text), file_format="csv", sheet=None, encoding=encoding)
+    elif suffix == ".xlsx":
         sheet, grid = _xlsx_grid(content)
-        return _from_grid(grid, file_format="xlsx", sheet=sheet, encoding=None)
-    raise UnreadableReturnError(f"'{suffix}' is not a return format: expected .csv or .xlsx")
+        returned = _from_grid(grid, file_format="xlsx", sheet=sheet, encoding=None)
+    else:
+        raise UnreadableReturnError(f"'{suffix}' is not a return format: expected .csv or .xlsx")
+    if returned.rows.is_empty():
+        raise UnreadableReturnError(
+            f"the file has a header (row {returned.header_row}) but no indicator rows below it"
+        )
+    return returned
+
+
+def _csv_grid(text: str) -> list[list[str]]:
+    # Excel's "Unicode text" save separates cells with tabs; a header line with
+    # more tabs than commas says so.
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as error:
+        raise UnreadableReturnError(f"the file is not well-formed CSV ({error})") from error
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# A UTF-8 multi-byte sequence: seen in a file that does not decode as UTF-8, it
+# means some lines were saved as UTF-8 and others as Windows-1252.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
 
 def _decode(content: bytes) -> tuple[str, str]:
-    # A byte-order mark says UTF-8 for certain; without one, Excel's "CSV" save is Windows-1252.
-    has_bom = content.startswith(b"\xef\xbb\xbf")
-    encodings = ("utf-8-sig",) if has_bom else ("utf-8", "cp1252")
-    for encoding in encodings:
-        try:
-            return content.decode(encoding), encoding
-        except UnicodeDecodeError as error:
-            last_error = error
-    raise UnreadableReturnError(
-        "the file is neither UTF-8 nor Windows-1252 text (byte "
-        f"0x{content[last_error.start]:02x} at offset {last_error.start} cannot be decoded): "
-        "save it again from Excel as 'CSV UTF-8'"
-    )
+    """UTF-8 (with or without a byte-order mark), UTF-16 with one, or Windows-1252."""
+    if content.startswith(_UTF16_BOMS):
+        return content.decode("utf-16"), "utf-16"
+    has_bom = content.startswith(_UTF8_BOM)
+    body = content[len(_UTF8_BOM) :] if has_bom else content
+    try:
+        return body.decode("utf-8"), "utf-8-sig" if has_bom else "utf-8"
+    except UnicodeDecodeError as not_utf8:
+        offset = not_utf8.start + (len(_UTF8_BOM) if has_bom else 0)
+        first_bad = f"byte 0x{content[offset]:02x} at offset {offset}"
+    if _UTF8_SEQUENCE.search(body):
+        raise UnreadableReturnError(
+            f"the file mixes UTF-8 and Windows-1252 text ({first_bad} is not UTF-8, but other "
+            "characters are): save it again from Excel as 'CSV UTF-8'"
+        )
+    try:
+        return body.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        raise UnreadableReturnError(
+            f"the file is neither UTF-8 nor Windows-1252 text ({first_bad} cannot be decoded): "
+            "save it again from Excel as 'CSV UTF-8'"
+        ) from None
 
 
 def _xlsx_grid(content: bytes) -> tuple[str, list[list[str | None]]]:
@@ -154,8 +194,7 @@ def _from_grid(
             if column is not None:
                 record[column] = cell
             else:
-                name = header[position] if position < len(header) and header[position] else None
-                extra[name or f"column {position + 1}"] = cell
+                extra[_extra_column_name(header, position)] = cell
         record["row_number"] = index + 1
         record["extra_columns"] = json.dumps(extra, ensure_ascii=False) if extra else None
         records.append(record)
@@ -169,6 +208,15 @@ def _from_grid(
         header_row=header_index + 1,
         header=header,
     )
+
+
+def _extra_column_name(header: list[str], position: int) -> str:
+    """An unknown column's name; a repeated or missing name gets its column number."""
+    name = header[position].strip() if position < len(header) else ""
+    repeated = name and [h.strip() for h in header].count(name) > 1
+    if not name or repeated:
+        return f"{name or 'column'} (column {position + 1})"
+    return name
 
 
 def _find_header(grid: list[list[str | None]]) -> tuple[int, dict[int, str]]:

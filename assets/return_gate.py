@@ -27,8 +27,8 @@ from schemas import cells
 from schemas.indicator_return import (
     BLANK_REASONS,
     DUPLICATE_REF_REASON,
-    blank_required_cells_to_null,
     indicator_return_schema,
+    normalise_required_cells,
 )
 from schemas.return_contract import TARGET_COLUMNS, VALUE_COLUMNS
 
@@ -51,7 +51,7 @@ REJECTION_SCHEMA = {
 
 def judge_rows(raw_rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split raw rows into (accepted rows, still text) and (one row per failure)."""
-    rows = blank_required_cells_to_null(raw_rows).with_row_index("gate_index")
+    rows = normalise_required_cells(raw_rows).with_row_index("gate_index")
     try:
         indicator_return_schema().validate(rows, lazy=True)
         failures = pl.DataFrame(
@@ -110,7 +110,6 @@ def type_accepted_rows(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.select(
         *LINEAGE_COLUMNS,
         text(col("authority")).alias("authority"),
-        text(col("reporting_period")).alias("reporting_period_text"),
         cells.parse_financial_year_start(col("reporting_period")).alias("financial_year_start"),
         cells.parse_period_quarter(col("reporting_period")).alias("reporting_quarter"),
         cells.parse_priority_number(col("priority")).alias("priority_number"),
@@ -213,30 +212,42 @@ def return_gate(warehouse: Warehouse):
 
 @asset_check(asset=VALIDATED_RETURNS, blocking=True)
 def rows_read_equal_rows_valid_plus_rows_rejected(warehouse: Warehouse) -> AssetCheckResult:
-    """Every raw row is either loaded or quarantined, never both, never lost."""
+    """Every raw row is either loaded or quarantined, exactly once: never both, never lost,
+    never twice. Compared row by row (file, version, row number), not only by count."""
     with warehouse.connect() as connection:
-        row = fetch_row(
+        rows_read, rows_valid, rows_rejected, rows_in_both, rows_lost, rows_twice = fetch_row(
             connection,
             """
-            WITH rejected AS (
+            WITH raw_rows AS (
+                SELECT file_path, file_hash, row_number FROM raw.returns
+            ),
+            valid AS (
+                SELECT file_path, file_hash, row_number FROM validated.indicator_returns
+            ),
+            rejected AS (
                 SELECT DISTINCT file_path, file_hash, row_number FROM quarantine.rejected_rows
             )
             SELECT
-                (SELECT count(*) FROM raw.returns) AS rows_read,
-                (SELECT count(*) FROM validated.indicator_returns) AS rows_valid,
-                (SELECT count(*) FROM rejected) AS rows_rejected,
-                (SELECT count(*) FROM validated.indicator_returns v
-                    JOIN rejected r USING (file_path, file_hash, row_number)) AS rows_in_both
+                (SELECT count(*) FROM raw_rows),
+                (SELECT count(*) FROM valid),
+                (SELECT count(*) FROM rejected),
+                (SELECT count(*) FROM valid JOIN rejected USING (file_path, file_hash, row_number)),
+                (SELECT count(*) FROM raw_rows
+                    ANTI JOIN valid USING (file_path, file_hash, row_number)
+                    ANTI JOIN rejected USING (file_path, file_hash, row_number)),
+                (SELECT count(*) - count(DISTINCT (file_path, file_hash, row_number)) FROM valid)
             """,
         )
-    rows_read, rows_valid, rows_rejected, rows_in_both = row
     return AssetCheckResult(
-        passed=rows_read == rows_valid + rows_rejected and rows_in_both == 0,
+        passed=rows_read == rows_valid + rows_rejected
+        and rows_in_both == rows_lost == rows_twice == 0,
         severity=AssetCheckSeverity.ERROR,
         metadata={
             "rows_read": rows_read,
             "rows_valid": rows_valid,
             "rows_rejected": rows_rejected,
             "rows_both_valid_and_rejected": rows_in_both,
+            "rows_neither_valid_nor_rejected": rows_lost,
+            "rows_valid_twice": rows_twice,
         },
     )

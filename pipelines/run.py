@@ -54,7 +54,7 @@ class RunOutcome:
         ]
         if c:
             lines += [
-                f"Files: {c['files_found']} found; in the warehouse {c['files_loaded']} loaded, "
+                f"Files: {c['files_found']} in the folder: {c['files_loaded']} loaded, "
                 f"{c['files_rejected']} rejected",
                 f"Rows: {c['rows_read']} read = {c['rows_valid']} valid + "
                 f"{c['rows_rejected']} rejected",
@@ -150,7 +150,7 @@ def run_pipeline(
         ],
     )
     if outcome.build_warehouse.is_file():
-        _read_counts(outcome, returns_dir, outcome.build_warehouse)
+        _read_counts(outcome, outcome.build_warehouse)
         outcome.quality_report = write_quality_report(
             outcome.build_warehouse, reports_dir, result.run_id, outcome.published
         )
@@ -165,9 +165,9 @@ def _underlying_error(event: DagsterEvent) -> str:
     return error.message.strip() if error is not None else "unknown error"
 
 
-def _read_counts(outcome: RunOutcome, returns_dir: Path, warehouse: Path) -> None:
-    from assets.return_files import discover_returns
-
+def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
+    """What the run's summary reports, for the returns now in the folder (the latest scan):
+    an earlier version of a file, corrected since, is history, not news."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         tables = {
             f"{schema}.{name}"
@@ -175,49 +175,49 @@ def _read_counts(outcome: RunOutcome, returns_dir: Path, warehouse: Path) -> Non
                 "SELECT schema_name, table_name FROM duckdb_tables()"
             ).fetchall()
         }
-        needed = {
-            "raw.returns",
-            "raw.return_files",
-            "quarantine.rejected_files",
-            "validated.indicator_returns",
-            "quarantine.rejected_rows",
-        }
-        if not needed <= tables:
+        if not tables >= _SUMMARY_TABLES:
             return
+        connection.execute(
+            "CREATE TEMP VIEW current_files AS SELECT file_path, file_hash FROM raw.folder_scans "
+            "WHERE scanned_at = (SELECT max(scanned_at) FROM raw.folder_scans)"
+        )
         row = fetch_row(
             connection,
             """
             SELECT
-                (SELECT count(*) FROM raw.return_files),
-                (SELECT count(*) FROM quarantine.rejected_files),
-                (SELECT count(*) FROM raw.returns),
-                (SELECT count(*) FROM validated.indicator_returns),
+                (SELECT count(*) FROM current_files),
+                (SELECT count(*) FROM raw.return_files
+                    JOIN current_files USING (file_path, file_hash)),
+                (SELECT count(*) FROM quarantine.rejected_files
+                    JOIN current_files USING (file_path, file_hash)),
+                (SELECT count(*) FROM raw.returns JOIN current_files USING (file_path, file_hash)),
+                (SELECT count(*) FROM validated.indicator_returns
+                    JOIN current_files USING (file_path, file_hash)),
                 (SELECT count(DISTINCT (file_path, file_hash, row_number))
-                    FROM quarantine.rejected_rows),
-                (SELECT count(*) FROM quarantine.rejected_rows)
+                    FROM quarantine.rejected_rows JOIN current_files USING (file_path, file_hash)),
+                (SELECT count(*) FROM quarantine.rejected_rows
+                    JOIN current_files USING (file_path, file_hash))
             """,
         )
-        outcome.counts = dict(
-            zip(
-                (
-                    "files_loaded",
-                    "files_rejected",
-                    "rows_read",
-                    "rows_valid",
-                    "rows_rejected",
-                    "rejection_failures",
-                ),
-                row,
-                strict=True,
-            )
-        )
-        outcome.counts["files_found"] = len(discover_returns(returns_dir))
+        outcome.counts = dict(zip(_COUNT_NAMES, row, strict=True))
         outcome.flags_by_severity = flag_counts(connection)
         outcome.rejected_files = connection.sql(
-            "SELECT file_path, reason FROM quarantine.rejected_files ORDER BY file_path"
+            "SELECT file_path, reason FROM quarantine.rejected_files "
+            "JOIN current_files USING (file_path, file_hash) ORDER BY file_path"
         ).fetchall()
         outcome.rejected_rows = connection.sql(
             "SELECT file_path, row_number, column_name, value, reason "
-            "FROM quarantine.rejected_rows ORDER BY file_path, row_number, column_name LIMIT ?",
+            "FROM quarantine.rejected_rows JOIN current_files USING (file_path, file_hash) "
+            "ORDER BY file_path, row_number, column_name LIMIT ?",
             params=[REJECTED_ROWS_SHOWN],
         ).fetchall()
+
+
+_SUMMARY_TABLES = {
+    "raw.returns", "raw.return_files", "raw.folder_scans", "quarantine.rejected_files",
+    "validated.indicator_returns", "quarantine.rejected_rows",
+}  # fmt: skip
+_COUNT_NAMES = (
+    "files_found", "files_loaded", "files_rejected", "rows_read", "rows_valid",
+    "rows_rejected", "rejection_failures",
+)  # fmt: skip

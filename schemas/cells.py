@@ -35,16 +35,9 @@ def parse_number(cell: pl.Expr) -> pl.Expr:
     """A number in any typed form, per cents kept in points (`94.19%` is 94.19); else null."""
     text = _number_text(cell)
     is_number = text.str.contains(_NUMBER) & text.str.contains(_HAS_DIGIT)
-    return (
-        pl.when(is_number)
-        .then(text.str.replace_all(",", "").str.strip_suffix("%").cast(pl.Float64, strict=False))
-        .otherwise(None)
-    )
-
-
-def is_blank_or_number(cell: pl.Expr) -> pl.Expr:
-    """True where a cell is blank or holds a number: what a target cell must be."""
-    return blank_to_null(cell).is_null() | parse_number(cell).is_not_null()
+    number = text.str.replace_all(",", "").str.strip_suffix("%").cast(pl.Float64, strict=False)
+    # Four hundred nines is digits, but not a number anyone can compute with.
+    return pl.when(is_number & number.is_finite()).then(number)
 
 
 def is_not_applicable(cell: pl.Expr) -> pl.Expr:

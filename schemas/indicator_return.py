@@ -17,7 +17,8 @@ from pandera.api.polars.types import PolarsData
 from schemas import cells
 from schemas.return_contract import CONTRACT_COLUMNS, REQUIRED_COLUMNS, TARGET_COLUMNS
 
-REF_PATTERN = r"^[A-Za-z&]+-\d+[A-Za-z]?$"
+# ASCII only: a look-alike digit (Arabic-Indic, full-width) would make another indicator.
+REF_PATTERN = r"^[A-Za-z&]+-[0-9]+[A-Za-z]?$"
 
 # The file version a row belongs to: a `ref` may appear once per return.
 RETURN_KEY = ("file_path", "file_hash")
@@ -50,6 +51,23 @@ def _cell_check(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.Check:
     return pa.Check(check, error=reason)
 
 
+def _same_in_whole_file(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.Check:
+    """A check that a cell agrees with the rest of its file: a return is one authority's,
+    as at one period. A row that differs from the file's most common value fails; a
+    cell that cannot be read at all fails its own check instead."""
+
+    def check(data: PolarsData) -> pl.LazyFrame:
+        value = reads(pl.col(data.key))
+        most_common = value.drop_nulls().mode().sort().first().over(list(RETURN_KEY))
+        return data.lazyframe.select(value.is_null() | (value == most_common))
+
+    return pa.Check(check, error=reason)
+
+
+def _period_key(cell: pl.Expr) -> pl.Expr:
+    return cells.parse_financial_year_start(cell) * 10 + cells.parse_period_quarter(cell)
+
+
 def _target_reason(column: str) -> str:
     which = (
         "the annual target"
@@ -74,7 +92,15 @@ def _optional(checks: list[pa.Check] | None = None) -> pa.Column:
 def indicator_return_schema() -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {column: _optional() for column in CONTRACT_COLUMNS}
     columns |= {
-        "authority": _required([]),
+        "authority": _required(
+            [
+                _same_in_whole_file(
+                    cells.blank_to_null,
+                    "authority differs from the other rows of this file: a return holds one "
+                    "authority's figures, so put this row in that authority's own return",
+                )
+            ]
+        ),
         "reporting_period": _required(
             [
                 _cell_check(
@@ -83,7 +109,12 @@ def indicator_return_schema() -> pa.DataFrameSchema:
                     ),
                     "reporting_period is not a financial year and quarter: expected e.g. "
                     "2024-25 Q2, 2024/25 Q2, Q2 2024-25, Quarter 2 2024/25 or 2021-22 Outturn",
-                )
+                ),
+                _same_in_whole_file(
+                    _period_key,
+                    "reporting_period differs from the other rows of this file: a return is as "
+                    "at one quarter, so put this row in that quarter's return",
+                ),
             ]
         ),
         "priority": _required(
@@ -137,8 +168,9 @@ def indicator_return_schema() -> pa.DataFrameSchema:
     )
 
 
-def blank_required_cells_to_null(rows: pl.DataFrame) -> pl.DataFrame:
-    """A required cell of spaces is blank: make it null so not-nullable catches it."""
+def normalise_required_cells(rows: pl.DataFrame) -> pl.DataFrame:
+    """A required cell of spaces is blank, made null so not-nullable catches it; a ref's
+    letters are one indicator in either case (`E&S-25a` is `E&S-25A`)."""
     return rows.with_columns(
         cells.blank_to_null(pl.col(column)).alias(column) for column in REQUIRED_COLUMNS
-    )
+    ).with_columns(pl.col("ref").str.to_uppercase())

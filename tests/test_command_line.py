@@ -41,7 +41,7 @@ def test_run_builds_the_warehouse_and_prints_what_it_did(tmp_path: Path) -> None
     assert finished.returncode == 0, finished.stdout + finished.stderr
     summary = finished.stdout
     assert "succeeded" in summary
-    assert "Files: 8 found; in the warehouse 8 loaded, 0 rejected" in summary
+    assert "Files: 8 in the folder: 8 loaded, 0 rejected" in summary
     assert "Rows: 160 read = 160 valid + 0 rejected" in summary
     assert "marts.fct_indicator_observations" in summary
     assert f"Warehouse: {warehouse}" in summary

@@ -169,7 +169,15 @@ def crafted_run(tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
         indicator_row(ref="HIS-001", same_period_last_year="100", reported_trend="↓"),
         indicator_row(ref="NTG-001", target=""),
     ]
-    last_year = [indicator_row(ref="HIS-001", reporting_period="2023-24 Q2", q2="120")]
+    this_year.append(
+        indicator_row(ref="LAG-001", polarity="Higher", target="12", q1="15",
+                      q2="To be reported in Q3")
+    )  # fmt: skip
+    last_year = [
+        indicator_row(ref="HIS-001", reporting_period="2023-24 Q2", q2="120"),
+        indicator_row(ref="LAG-001", reporting_period="2023-24 Q2", polarity="Higher",
+                      target="12", q1="10", q2="20"),
+    ]  # fmt: skip
     (folder / "this-year.csv").write_text(return_csv(this_year, MONTHLY_HEADER))
     (folder / "last-year.csv").write_text(return_csv(last_year, MONTHLY_HEADER))
     outcome = build(folder, tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
@@ -186,10 +194,11 @@ def crafted(crafted_run: RunOutcome):
 
 
 def crafted_fact(warehouse, ref: str, period: str, columns: str) -> tuple:
-    return warehouse.sql(
+    (row,) = warehouse.sql(
         f"SELECT {columns} FROM marts.fct_indicator_observations WHERE ref = ? AND period_key = ?",
         params=[ref, period],
-    ).fetchall()[0]
+    ).fetchall()
+    return row
 
 
 def test_a_quarter_takes_its_last_months_value_where_the_quarter_is_blank(crafted) -> None:
@@ -218,8 +227,8 @@ def test_text_in_every_cell_of_the_year_is_a_data_gap_with_its_note_kept(crafted
         "SELECT n_data_gaps, n_with_data FROM marts.mart_priority_performance "
         "WHERE reporting_period = '2024-25 Q2' AND priority IS NULL"
     ).fetchall()[0]
-    # MON, SPL and HIS have a value and a target; NTG has no target; GAP has no value.
-    assert (gaps, with_data) == (1, 3)
+    # MON, SPL, HIS and LAG have a value and a target; NTG has no target; GAP has no value.
+    assert (gaps, with_data) == (1, 4)
 
 
 def test_a_quartile_counts_whether_or_not_there_is_a_value(crafted) -> None:
@@ -248,3 +257,20 @@ def test_trend_uses_history_first_then_same_period_last_year_then_the_printed_ar
         "same period last year",
     )
     assert crafted_fact(crafted, "NTG-001", "2024-25 Q2", "trend, trend_basis") == (None, None)
+
+
+def test_a_lagged_value_is_compared_with_the_same_quarter_a_year_before_it(crafted) -> None:
+    # LAG-001 at 2024-25 Q2 stands on its Q1 value 15; a year before Q1 it was 10
+    # (higher is better: improved), though a year before Q2 it was 20.
+    columns = "value_as_at, value_year_earlier, trend"
+    assert crafted_fact(crafted, "LAG-001", "2024-25 Q2", columns) == (15.0, 10.0, "improved")
+
+
+def test_a_lagged_period_repeats_the_direction_of_the_period_its_value_is_from(crafted) -> None:
+    # Against 12: 2023-24 Q2 was +66.7%, 2024-25 Q1 is +25%: worsening; Q2 holds no
+    # new figure, so it says what Q1 said rather than 'same'.
+    directions = crafted.sql(
+        "SELECT period_key, direction_of_travel, is_lagged FROM marts.fct_indicator_observations "
+        "WHERE ref = 'LAG-001' AND period_key LIKE '2024-25%' ORDER BY period_key"
+    ).fetchall()
+    assert directions == [("2024-25 Q1", "worsening", False), ("2024-25 Q2", "worsening", True)]

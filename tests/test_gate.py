@@ -5,10 +5,13 @@ One Dagster run reads a folder of good returns beside every kind of bad one.
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from assets.return_gate import rows_read_equal_rows_valid_plus_rows_rejected
@@ -17,7 +20,8 @@ from pipelines.run import RunOutcome
 from tests.conftest import build, indicator_row, return_csv
 
 # Rows written below, per readable file: the count every stage must account for.
-DATA_ROWS = {"good.csv": 2, "faults.csv": 5, "duplicates.csv": 3, "windows-1252.csv": 1}
+DATA_ROWS = {"good.csv": 2, "faults.csv": 5, "duplicates.csv": 3, "windows-1252.csv": 1,
+             "mixed-up.csv": 4, "refs.csv": 4}  # fmt: skip
 
 
 def write_returns(folder: Path) -> None:
@@ -40,8 +44,25 @@ def write_returns(folder: Path) -> None:
             [indicator_row(ref="CS-011"), indicator_row(ref="CS-012"), indicator_row(ref="CS-011")]
         ),
     }
+    files["mixed-up.csv"] = return_csv(
+        [
+            indicator_row(ref="MIX-001"),
+            indicator_row(ref="MIX-002"),
+            indicator_row(ref="MIX-003", authority="Testshre"),
+            indicator_row(ref="MIX-004", reporting_period="2024-25 Q3"),
+        ]
+    )
+    files["refs.csv"] = return_csv(
+        [
+            indicator_row(ref="cyp-100"),
+            indicator_row(ref="CYP-100"),
+            indicator_row(ref="CYP-\u0660\u0660\u0666"),  # Arabic-Indic digits
+            indicator_row(ref="CYP-101"),
+        ]
+    )
     for name, text in files.items():
         (folder / "testshire" / name).write_text(text)
+    (folder / "testshire" / "truncated.xlsx").write_bytes(truncated_workbook())
     cp1252_row = indicator_row(
         ref="CYP-013", indicator="Young people\u2019s first entrants \u2013 rate"
     )
@@ -56,6 +77,23 @@ def write_returns(folder: Path) -> None:
     (folder / "testshire" / "undecodable.csv").write_bytes(
         return_csv([indicator_row()]).encode() + b"\x81"
     )
+
+
+def truncated_workbook() -> bytes:
+    """A workbook whose sheet was cut off mid-save: the zip opens, the sheet's XML does not."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["authority", "reporting_period", "priority", "ref", "indicator",
+                            "polarity"])  # fmt: skip
+    whole = io.BytesIO()
+    workbook.save(whole)
+    cut = io.BytesIO()
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(cut, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(
+                item, data[: len(data) // 2] if "worksheets/sheet" in item.filename else data
+            )
+    return cut.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +124,8 @@ def test_bad_rows_and_files_do_not_stop_the_good_ones_loading(bad_input_run, war
     refs = {
         r for (r,) in warehouse.sql("SELECT ref FROM marts.fct_indicator_observations").fetchall()
     }
-    assert {"CYP-006", "CYP-008A", "PH-005", "CS-012", "CYP-013"} <= refs
-    assert not {"PH-008", "ASC 6", "PH-010", "PH-011", "CS-011"} & refs
+    assert {"CYP-006", "CYP-008A", "PH-005", "CS-012", "CYP-013", "MIX-001", "CYP-101"} <= refs
+    assert not {"PH-008", "ASC 6", "PH-010", "PH-011", "CS-011", "MIX-003", "CYP-100"} & refs
 
 
 def test_rows_read_equal_rows_loaded_plus_rows_quarantined(bad_input_run, warehouse) -> None:
@@ -95,7 +133,7 @@ def test_rows_read_equal_rows_loaded_plus_rows_quarantined(bad_input_run, wareho
     counts = bad_input_run.counts
     assert counts["rows_read"] == rows_in_files
     assert counts["rows_valid"] + counts["rows_rejected"] == rows_in_files
-    assert (counts["rows_valid"], counts["rows_rejected"]) == (5, 6)
+    assert (counts["rows_valid"], counts["rows_rejected"]) == (8, 11)
     assert not [check for check in bad_input_run.failed_checks if check.blocking]
 
 
@@ -154,11 +192,14 @@ def test_unreadable_files_are_quarantined_with_their_reason(warehouse) -> None:
         "testshire/corrupt.xlsx",
         "testshire/no-polarity.csv",
         "testshire/undecodable.csv",
+        "testshire/truncated.xlsx",
     }
     assert reasons["testshire/empty.csv"] == "the file is empty"
     assert "not a readable Excel workbook" in reasons["testshire/corrupt.xlsx"]
     assert reasons["testshire/no-polarity.csv"].startswith("required column polarity missing")
     assert "neither UTF-8 nor Windows-1252" in reasons["testshire/undecodable.csv"]
+    # A failure the reader never foresaw is still the file's, not the run's.
+    assert reasons["testshire/truncated.xlsx"].startswith("the file could not be read (")
 
 
 def test_a_windows_1252_return_loads_unmangled(warehouse) -> None:
@@ -170,7 +211,7 @@ def test_a_windows_1252_return_loads_unmangled(warehouse) -> None:
 
 def test_the_summary_tells_a_service_lead_what_was_rejected(bad_input_run) -> None:
     summary = bad_input_run.summary()
-    assert "Rows: 11 read = 5 valid + 6 rejected" in summary
+    assert "Rows: 19 read = 8 valid + 11 rejected" in summary
     assert "rejected file testshire/empty.csv: the file is empty" in summary
     assert (
         "rejected testshire/faults.csv row 3, column target ('abc'): target is not a number"
@@ -186,11 +227,38 @@ def test_loading_the_same_files_again_duplicates_nothing(bad_input_run, tmp_path
     assert again.counts == bad_input_run.counts
 
 
-def test_the_row_count_check_fails_when_a_row_goes_missing(bad_input_run, tmp_path) -> None:
+def test_the_row_check_fails_when_a_row_is_lost_even_if_another_is_doubled(
+    bad_input_run, tmp_path
+) -> None:
     warehouse = tmp_path / "broken.duckdb"
     shutil.copy(bad_input_run.warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("DELETE FROM validated.indicator_returns WHERE ref = 'PH-005'")
+        connection.execute(
+            "INSERT INTO validated.indicator_returns "
+            "SELECT * FROM validated.indicator_returns WHERE ref = 'CYP-101'"
+        )
     result = rows_read_equal_rows_valid_plus_rows_rejected(warehouse=Warehouse(path=str(warehouse)))
+    # The counts still add up (19 = 8 + 11); only the rows themselves show the loss.
+    assert result.metadata["rows_valid"].value == 8
+    assert result.metadata["rows_neither_valid_nor_rejected"].value == 1
+    assert result.metadata["rows_valid_twice"].value == 1
     assert not result.passed
-    assert result.metadata["rows_valid"].value == 4
+
+
+def test_a_row_for_another_authority_or_period_than_its_file_is_rejected(warehouse) -> None:
+    rows = {
+        (row, column, value) for row, column, value, _ in rejected_rows(warehouse, "mixed-up.csv")
+    }
+    assert rows == {(4, "authority", "Testshre"), (5, "reporting_period", "2024-25 Q3")}
+    reasons = {column: r for _, column, _, r in rejected_rows(warehouse, "mixed-up.csv")}
+    assert "a return holds one authority's figures" in reasons["authority"]
+
+
+def test_refs_are_one_indicator_in_either_case_and_only_in_plain_digits(warehouse) -> None:
+    rows = {(row, column, value) for row, column, value, _ in rejected_rows(warehouse, "refs.csv")}
+    assert rows == {
+        (2, "ref", "CYP-100"),
+        (3, "ref", "CYP-100"),
+        (4, "ref", "CYP-\u0660\u0660\u0666"),
+    }

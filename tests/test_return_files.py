@@ -149,3 +149,51 @@ def test_returns_are_found_in_subfolders_and_office_lock_files_are_not(tmp_path:
         (tmp_path / name).write_text("x")
     found = [p.relative_to(tmp_path).as_posix() for p in discover_returns(tmp_path)]
     assert found == ["a/2024-25/p1.csv", "a/p2.XLSX"]
+
+
+def test_a_byte_order_mark_before_windows_1252_text_is_read() -> None:
+    content = b"\xef\xbb\xbf" + return_csv([ROW | {"indicator": "Children\u2019s"}]).encode(
+        "cp1252"
+    )
+    returned = read_return(Path("p1.csv"), content)
+    assert (returned.encoding, returned.rows["indicator"].item()) == ("cp1252", "Children\u2019s")
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_rather_than_mangled() -> None:
+    content = return_csv([ROW | {"indicator": "caf\u00e9"}]).encode() + "Children\u2019s\n".encode(
+        "cp1252"
+    )
+    with pytest.raises(UnreadableReturnError, match="mixes UTF-8 and Windows-1252"):
+        read_return(Path("p1.csv"), content)
+
+
+def test_excels_unicode_text_save_is_read() -> None:
+    content = return_csv([ROW]).replace(",", "\t").encode("utf-16")
+    returned = read_return(Path("p1.csv"), content)
+    assert (returned.encoding, returned.rows["ref"].item()) == ("utf-16", "CYP-008A")
+
+
+def test_a_commentary_of_many_pages_is_kept_whole() -> None:
+    essay = "The service has improved. " * 10_000
+    returned = read_text("p1.csv", return_csv([ROW | {"commentary": essay}], [*ROW, "commentary"]))
+    assert returned.rows["commentary"].item() == essay
+
+
+def test_two_unknown_columns_with_one_name_are_both_kept() -> None:
+    text = (
+        ",".join([*ROW, "Notes", "Notes"]) + "\n" + ",".join([*ROW.values(), "one", "two"]) + "\n"
+    )
+    extra = json.loads(read_text("p1.csv", text).rows["extra_columns"].item())
+    assert extra == {"Notes (column 10)": "one", "Notes (column 11)": "two"}
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (return_csv([ROW]).encode() + b"\x00", "holds NUL bytes"),
+        (",".join(ROW).encode() + b"\n", "has a header (row 1) but no indicator rows below it"),
+    ],
+)
+def test_a_csv_that_is_no_return_says_why(content: bytes, reason: str) -> None:
+    with pytest.raises(UnreadableReturnError, match=re.escape(reason)):
+        read_return(Path("p1.csv"), content)

@@ -187,3 +187,10 @@ def test_direction_of_travel_compares_variance_with_the_previous_period(rules) -
     assert call(rules, "rules.direction_of_travel(?, ?)", q2, q3) == "worsening"
     assert call(rules, "rules.direction_of_travel(?, ?)", q2, q2) == "same"
     assert call(rules, "rules.direction_of_travel(?, ?)", q2, None) is None
+
+
+def test_a_negative_target_keeps_positive_variance_meaning_better(rules) -> None:
+    # A net change aiming at -10, higher is better: -5 beats the target, -15 misses it.
+    assert variance(rules, -5, -10, "Higher") == pytest.approx(50)
+    assert status(rules, -5, -10, "Higher") == "met"
+    assert status(rules, -15, -10, "Higher") == "not met"

@@ -11,7 +11,7 @@ with cell_contents as (
 
     -- A struct is never null, so unpivoting keeps a cell that has only a note.
     select
-        authority, ref, financial_year_start, reporting_quarter, reporting_period_end,
+        authority, ref, financial_year_start, reporting_quarter, return_order,
         file_path, file_hash, sheet, row_number, loaded_at,
         {'value': previous_outturn, 'note': previous_outturn_note} as previous_outturn,
         {'value': q1, 'note': q1_note} as q1,
@@ -97,7 +97,7 @@ select
     cell_periods.cell_precedence,
     rules.quarter_period_key(cells.financial_year_start, cells.reporting_quarter)
         as source_reporting_period,
-    cells.reporting_period_end as source_reporting_period_end,
+    cells.return_order as source_return_order,
     cells.file_path,
     cells.file_hash,
     cells.sheet,

@@ -2,8 +2,8 @@
 -- from every return that reports that period.
 -- grain: authority, ref, period_key
 --
--- Where two returns give the same period, the later return wins (later
--- reporting period, then later load), as a revised figure should; a number
+-- Where two returns give the same period, the later return wins (the
+-- return_order of staging), as a revised figure should; a number
 -- beats a note, so a later return that leaves a period blank or writes
 -- 'N/A' over it does not erase a value already reported.
 
@@ -15,9 +15,7 @@ with ranked as (
             partition by authority, ref, period_key
             order by
                 value is not null desc,
-                source_reporting_period_end desc,
-                loaded_at desc,
-                file_path desc,
+                source_return_order desc,
                 cell_precedence
         ) as candidate_rank
 

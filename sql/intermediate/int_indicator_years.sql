@@ -8,7 +8,7 @@ with ranked as (
         *,
         row_number() over (
             partition by authority, ref, financial_year_start
-            order by reporting_quarter desc, loaded_at desc, file_path desc
+            order by return_order desc
         ) as return_recency
 
     from staging.stg_indicator_returns

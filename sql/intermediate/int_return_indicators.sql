@@ -3,8 +3,9 @@
 -- the marts count these indicators, per authority and reporting period.
 -- grain: authority, reporting_period, ref
 --
--- Two returns as at the same period naming the same ref (a resubmission, or
--- the same indicator in two services' files): the later load stands.
+-- Two current returns as at the same period naming the same ref (the same
+-- indicator in two services' files): the later return stands, and
+-- check_ref_in_two_returns says so.
 
 with ranked as (
 
@@ -12,7 +13,7 @@ with ranked as (
         *,
         row_number() over (
             partition by authority, reporting_period, ref
-            order by loaded_at desc, file_path desc
+            order by return_order desc
         ) as return_recency
 
     from staging.stg_indicator_returns

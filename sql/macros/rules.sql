@@ -19,13 +19,16 @@ CREATE OR REPLACE MACRO rules.period_target(annual_target, profiled_targets, mea
 
 -- Variance from target, in per cent, signed so that positive is better:
 -- (value - target) / target * 100 where higher is better, the reverse where
--- lower is better. A zero target has no per cent variance.
+-- lower is better. A zero target has no per cent variance. Dividing by the
+-- target's size keeps the sign meaning 'better' for a negative target too
+-- (a net change aiming at -10); for the usual positive target it is the
+-- published formula exactly.
 -- Multiplying before dividing keeps round cases exact (95 vs 100 is -5, not -5.000000000000001).
 CREATE OR REPLACE MACRO rules.variance_pct(value, target, polarity) AS
     CASE
         WHEN value IS NULL OR target IS NULL OR target = 0 THEN NULL
-        WHEN polarity = 'Higher' THEN (value - target) * 100 / target
-        WHEN polarity = 'Lower' THEN (target - value) * 100 / target
+        WHEN polarity = 'Higher' THEN (value - target) * 100 / abs(target)
+        WHEN polarity = 'Lower' THEN (target - value) * 100 / abs(target)
     END;
 
 -- Performance against target: variance >= 0 'met' (green), -5 <= variance < 0

@@ -33,7 +33,7 @@ as_at_returns as (
 
 ),
 
-judged as (
+joined as (
 
     select
         values_as_at.authority,
@@ -45,10 +45,13 @@ judged as (
         values_as_at.fiscal_month,
         values_as_at.period_end,
 
-        -- A period known only from a later year's previous_outturn has no
-        -- return of its own year: it is described by the latest one.
+        -- A period is filed under the priority its own return gave it; one known
+        -- only from a later year's previous_outturn has no return of its own
+        -- year, and is described by the latest one.
         coalesce(indicator_years.indicator, indicators.indicator) as indicator,
-        coalesce(indicator_years.priority_number, indicators.priority_number) as priority_number,
+        coalesce(
+            as_at_returns.priority_number, indicator_years.priority_number, indicators.priority_number
+        ) as priority_number,
         coalesce(indicator_years.outcome, indicators.outcome) as outcome,
         coalesce(indicator_years.tier, indicators.tier) as tier,
         coalesce(indicator_years.frequency, indicators.frequency) as frequency,
@@ -59,7 +62,8 @@ judged as (
         values_as_at.note as value_note,
         values_as_at.value_as_at,
         values_as_at.value_as_at_period_key,
-        values_as_at.value_as_at_period_key <> values_as_at.period_key as is_lagged,
+        coalesce(values_as_at.value_as_at_period_key <> values_as_at.period_key, false)
+            as is_lagged,
         as_at_returns.ref is not null as in_return_for_period,
 
         targets.annual_target,
@@ -114,11 +118,14 @@ judged as (
             case when as_at_returns.ref is not null then as_at_returns.profiled_targets
                 else indicator_years.profiled_targets end as profiled_targets
     ) as targets
+    -- A lagged value is compared with the same point a year before the value's
+    -- own period, not the row's.
     left join values_as_at as year_earlier
         on values_as_at.authority = year_earlier.authority
         and values_as_at.ref = year_earlier.ref
         and values_as_at.period_type = year_earlier.period_type
-        and values_as_at.fiscal_month = year_earlier.fiscal_month
+        and coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
+            = year_earlier.fiscal_month
         and values_as_at.financial_year_start - 1 = year_earlier.financial_year_start
 
 ),
@@ -133,7 +140,24 @@ with_rules as (
             value_as_at, value_year_earlier, same_period_last_year, reported_trend, polarity
         ) as trend_judgement
 
-    from judged
+    from joined
+
+),
+
+with_direction as (
+
+    -- Direction of travel moves only with new figures: a period judged on its
+    -- own value is compared with the last period that was; a lagged period
+    -- repeats the direction of the period its value is from.
+    select
+        *,
+        rules.direction_of_travel(
+            case when not is_lagged then variance_pct end,
+            lag(case when not is_lagged then variance_pct end ignore nulls) over over_time
+        ) as own_direction_of_travel
+
+    from with_rules
+    window over_time as (partition by authority, ref, period_type order by period_end)
 
 )
 
@@ -168,12 +192,14 @@ select
     trend_judgement.basis in ('warehouse history', 'same period last year') as trend_is_computed,
     value_year_earlier,
     same_period_last_year,
-    rules.direction_of_travel(
-        variance_pct,
-        lag(variance_pct ignore nulls) over (
-            partition by authority, ref, period_type order by period_end
+    case
+        when is_lagged then last_value(own_direction_of_travel ignore nulls) over (
+            partition by authority, ref, period_type
+            order by period_end
+            rows between unbounded preceding and current row
         )
-    ) as direction_of_travel,
+        else own_direction_of_travel
+    end as direction_of_travel,
     comparative_quartile,
     comparative_quartile_text,
     comparator_period,
@@ -192,4 +218,4 @@ select
     source_row_number,
     source_loaded_at
 
-from with_rules
+from with_direction

@@ -14,7 +14,7 @@ with described as (
     from staging.stg_indicator_returns
     window over_time as (
         partition by authority, ref
-        order by reporting_period_end, loaded_at, file_path
+        order by return_order
     )
 
 ),

@@ -12,7 +12,7 @@ with targets as (
     from staging.stg_indicator_returns
     window year_so_far as (
         partition by authority, ref, financial_year_start
-        order by reporting_quarter, loaded_at, file_path
+        order by return_order
     )
 
 )

@@ -4,6 +4,7 @@
 -- grain: authority, reporting_period, ref, period_key, check_name
 
 select * from quality.check_missing_returns
+union all by name select * from quality.check_ref_in_two_returns
 union all by name select * from quality.check_indicator_dropped
 union all by name select * from quality.check_due_value_missing
 union all by name select * from quality.check_target_missing

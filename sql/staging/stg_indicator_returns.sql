@@ -1,34 +1,34 @@
--- One row per indicator row of the current version of each return file, with
--- its reporting period keyed and its lineage kept.
+-- One row per indicator row of the current returns: the files the returns
+-- folder held at the latest run, in the version it held. return_order ranks
+-- an authority's returns from earliest to latest, once, for every model that
+-- must know which return is later.
 -- grain: file_path, row_number
 --
--- A service that corrects a return sends the file again under the same path;
--- raw keeps every version, and the most recently loaded one is the return.
+-- Raw keeps every version of every file ever loaded; a file changed back to
+-- an earlier version, or removed from the folder, stops being current here.
+-- return_order: the later reporting period is the later return; within one
+-- period, the file loaded later; then the file path, so that the order is
+-- total and every model breaks ties the same way.
 
-with file_versions as (
+with latest_scan as (
 
-    select
-        file_path,
-        file_hash,
-        row_number() over (
-            partition by file_path order by loaded_at desc, file_hash
-        ) as version_recency
-
-    from raw.return_files
+    select file_path, file_hash
+    from raw.folder_scans
+    where scanned_at = (select max(scanned_at) from raw.folder_scans)
 
 ),
 
 current_files as (
 
-    select file_path, file_hash
-    from file_versions
-    where version_recency = 1
+    select files.file_path, files.file_hash, files.loaded_at as file_loaded_at
+    from raw.return_files as files
+    inner join latest_scan using (file_path, file_hash)
 
 ),
 
 returns as (
 
-    select returns.*
+    select returns.*, current_files.file_loaded_at
     from validated.indicator_returns as returns
     inner join current_files using (file_path, file_hash)
 
@@ -40,6 +40,10 @@ select
     financial_year_start,
     reporting_quarter,
     rules.fiscal_month_end(financial_year_start, reporting_quarter * 3) as reporting_period_end,
+    dense_rank() over (
+        partition by authority
+        order by financial_year_start, reporting_quarter, file_loaded_at, file_path
+    ) as return_order,
     priority_number,
     priority_name,
     outcome,
@@ -80,6 +84,6 @@ select
     file_hash,
     sheet,
     row_number,
-    loaded_at
+    file_loaded_at as loaded_at
 
 from returns

@@ -1,0 +1,99 @@
+"""Which returns are current: what the folder holds now, whatever was loaded before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import build, indicator_row, return_csv
+
+
+def value_at(warehouse: Path, ref: str, period: str = "2024-25 Q2") -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.sql(
+            "SELECT value, source_file_path FROM marts.fct_indicator_observations "
+            "WHERE ref = ? AND period_key = ?",
+            params=[ref, period],
+        ).fetchall()
+
+
+def test_a_file_changed_back_to_an_earlier_version_is_current_again(tmp_path) -> None:
+    returns, warehouse = tmp_path / "returns", tmp_path / "warehouse.duckdb"
+    returns.mkdir()
+    version_1 = return_csv([indicator_row(ref="REV-001", q2="50")])
+    version_2 = return_csv([indicator_row(ref="REV-001", q2="70")])
+    for text, expected in ((version_1, 50.0), (version_2, 70.0), (version_1, 50.0)):
+        (returns / "p1.csv").write_text(text)
+        outcome = build(returns, warehouse)
+        assert outcome.published, outcome.summary()
+        assert value_at(warehouse, "REV-001") == [(expected, "p1.csv")]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        # Both versions stay in raw: nothing submitted is deleted.
+        assert connection.sql("SELECT count(*) FROM raw.return_files").fetchall() == [(2,)]
+
+
+def test_a_return_removed_from_the_folder_leaves_the_tables(tmp_path) -> None:
+    returns, warehouse = tmp_path / "returns", tmp_path / "warehouse.duckdb"
+    returns.mkdir()
+    (returns / "p1.csv").write_text(return_csv([indicator_row(ref="GONE-001")]))
+    (returns / "p2.csv").write_text(return_csv([indicator_row(ref="KEPT-001", priority="2")]))
+    build(returns, warehouse)
+    (returns / "p1.csv").unlink()
+    outcome = build(returns, warehouse)
+    assert "Files: 1 in the folder: 1 loaded, 0 rejected" in outcome.summary()
+    assert value_at(warehouse, "GONE-001") == []
+    assert value_at(warehouse, "KEPT-001") == [(124.9, "p2.csv")]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.sql(
+            "SELECT count(*) FROM raw.returns WHERE file_path = 'p1.csv'"
+        ).fetchall() == [(1,)]
+
+
+def test_one_ref_in_two_returns_of_a_period_is_flagged_and_resolved_the_same_way_each_time(
+    tmp_path,
+) -> None:
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    (returns / "service-a.csv").write_text(return_csv([indicator_row(ref="DUP-001", q2="20")]))
+    (returns / "service-b.csv").write_text(
+        return_csv([indicator_row(ref="DUP-001", q2="30", priority="4")])
+    )
+    first = build(returns, tmp_path / "one.duckdb")
+    again = build(returns, tmp_path / "two.duckdb")
+    assert value_at(first.warehouse, "DUP-001") == value_at(again.warehouse, "DUP-001")
+    assert value_at(first.warehouse, "DUP-001") == [(30.0, "service-b.csv")]
+    with duckdb.connect(str(first.warehouse), read_only=True) as connection:
+        (message,) = connection.sql(
+            "SELECT message FROM quality.dq_flags WHERE check_name = 'ref_in_two_returns'"
+        ).fetchall()[0]
+    assert message == (
+        "DUP-001 is in 2 returns for 2024-25 Q2 (service-a.csv row 2, service-b.csv row 2); "
+        "the figures of service-b.csv are used."
+    )
+
+
+def test_a_period_keeps_the_priority_and_target_its_own_return_gave(tmp_path) -> None:
+    returns, warehouse = tmp_path / "returns", tmp_path / "warehouse.duckdb"
+    returns.mkdir()
+    (returns / "q1.csv").write_text(
+        return_csv([indicator_row(ref="PRI-001", reporting_period="2024-25 Q1", priority="1",
+                                  polarity="Higher", target="100", q1="96", q2="")])
+    )  # fmt: skip
+    (returns / "q2.csv").write_text(
+        return_csv([indicator_row(ref="PRI-001", priority="2", polarity="Higher", target="90",
+                                  q1="96", q2="97")])
+    )  # fmt: skip
+    build(returns, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.sql(
+            "SELECT period_key, priority_number, annual_target, performance_status "
+            "FROM marts.fct_indicator_observations WHERE ref = 'PRI-001' ORDER BY period_key"
+        ).fetchall()
+        q1_table = connection.sql(
+            "SELECT priority, n_within FROM marts.mart_priority_performance "
+            "WHERE reporting_period = '2024-25 Q1' AND priority IS NOT NULL"
+        ).fetchall()
+    # Q1 as its return left it: priority 1, 96 against 100 is within 95%.
+    assert rows == [("2024-25 Q1", 1, 100.0, "within"), ("2024-25 Q2", 2, 90.0, "met")]
+    assert q1_table == [(1, 1)]
