@@ -5,7 +5,10 @@ schema named by its folder, and one Dagster asset.
 A model's dependencies come from the SQL itself: sqlglot reads the tables it
 selects from, so nobody keeps a list by hand. A model states its grain in its
 header comment (`-- grain: authority, ref, period_key`); the grain becomes a
-blocking check that no two rows share it. Each data-quality check model
+blocking check that no two rows share it. A model whose rows belong to a
+reporting period says so (`-- partitioned by: reporting_period`): it is
+partitioned by financial quarter, and a run for some quarters replaces those
+quarters' rows and leaves the others as they were. Each data-quality check model
 (sql/quality/check_*.sql) also gets a check that shows its findings in Dagster:
 passed when it found nothing, otherwise failed with the severity of its worst
 finding and the counts by severity; it never blocks, since findings are for
@@ -16,13 +19,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import sqlglot
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    BackfillPolicy,
     MaterializeResult,
     TableColumn,
     TableSchema,
@@ -31,6 +37,7 @@ from dagster import (
 )
 from sqlglot import expressions as exp
 
+from pipelines.partitions import FINANCIAL_QUARTERS, reporting_period
 from pipelines.paths import PROJECT_ROOT
 from pipelines.resources import Warehouse, fetch_row
 
@@ -38,6 +45,7 @@ LAYERS = ("staging", "intermediate", "marts", "quality")
 # A quality model named check_* holds one data-quality check's findings.
 FINDINGS_PREFIX = "check_"
 _GRAIN_LINE = re.compile(r"^--\s*grain:\s*(.+)$", re.IGNORECASE)
+_PARTITION_LINE = re.compile(r"^--\s*partitioned by:\s*(\w+)\s*$", re.IGNORECASE)
 
 
 class SqlModelError(Exception):
@@ -53,6 +61,9 @@ class SqlModel:
     description: str
     grain: tuple[str, ...]
     upstream: frozenset[AssetKey]
+    # The column holding the reporting period, for a model whose rows belong to
+    # one: a run for a financial quarter replaces that quarter's rows only.
+    partitioned_by: str | None = None
 
     @property
     def key(self) -> AssetKey:
@@ -83,6 +94,9 @@ def read_sql_model(path: Path, layer: str) -> SqlModel:
     query = statements[0]
     header = _header_comment(sql)
     grain = next((m.group(1) for line in header if (m := _GRAIN_LINE.match(line))), None)
+    partitioned_by = next(
+        (m.group(1) for line in header if (m := _PARTITION_LINE.match(line))), None
+    )
     if grain is None:
         raise SqlModelError(f"{path}: the header comment must state the model's grain")
     return SqlModel(
@@ -91,10 +105,13 @@ def read_sql_model(path: Path, layer: str) -> SqlModel:
         path=path,
         sql=sql,
         description="\n".join(
-            line.removeprefix("--").strip() for line in header if not _GRAIN_LINE.match(line)
+            line.removeprefix("--").strip()
+            for line in header
+            if not _GRAIN_LINE.match(line) and not _PARTITION_LINE.match(line)
         ).strip(),
         grain=tuple(column.strip() for column in grain.split(",")),
         upstream=_tables_read(query, path),
+        partitioned_by=partitioned_by,
     )
 
 
@@ -132,12 +149,19 @@ def build_model_asset(model: SqlModel) -> AssetsDefinition:
             "sql_file": model.path.relative_to(PROJECT_ROOT).as_posix(),
             "grain": ", ".join(model.grain),
         },
+        partitions_def=FINANCIAL_QUARTERS if model.partitioned_by else None,
+        # Backfilling many quarters is one run that replaces them all at once.
+        backfill_policy=BackfillPolicy.single_run() if model.partitioned_by else None,
     )
-    def build_table(warehouse: Warehouse) -> MaterializeResult:
+    def build_table(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         with warehouse.connect() as connection:
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
-            connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
-            row_count = fetch_row(connection, f"SELECT count(*) FROM {model.table}")
+            if model.partitioned_by:
+                periods = [reporting_period(key) for key in context.partition_keys]
+                _replace_periods(connection, model, periods)
+            else:
+                connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
+            (row_count,) = fetch_row(connection, f"SELECT count(*) FROM {model.table}")
             columns = connection.sql(
                 "SELECT column_name, data_type FROM duckdb_columns() "
                 "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
@@ -145,7 +169,7 @@ def build_model_asset(model: SqlModel) -> AssetsDefinition:
             ).fetchall()
         return MaterializeResult(
             metadata={
-                "dagster/row_count": row_count[0],
+                "dagster/row_count": row_count,
                 "dagster/column_schema": TableSchema(
                     columns=[TableColumn(name, data_type) for name, data_type in columns]
                 ),
@@ -153,6 +177,35 @@ def build_model_asset(model: SqlModel) -> AssetsDefinition:
         )
 
     return build_table
+
+
+def _replace_periods(
+    connection: duckdb.DuckDBPyConnection, model: SqlModel, periods: list[str]
+) -> None:
+    """Replace the given reporting periods' rows, and no others, in one transaction."""
+    selected = (
+        f"SELECT * FROM (\n{model.sql}\n) WHERE list_contains(?::VARCHAR[], {model.partitioned_by})"
+    )
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {model.table} AS {selected}", [periods])
+    existing = connection.sql(f"SELECT * FROM {model.table} LIMIT 0").columns
+    wanted = connection.sql(f"SELECT * FROM (\n{model.sql}\n) LIMIT 0").columns
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        if existing != wanted:
+            # The model's columns changed since the table was built: the other
+            # quarters' rows are rebuilt too, rather than left in the old shape.
+            connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
+        else:
+            connection.execute(
+                f"DELETE FROM {model.table} "
+                f"WHERE list_contains(?::VARCHAR[], {model.partitioned_by})",
+                [periods],
+            )
+            connection.execute(f"INSERT INTO {model.table} {selected}", [periods])
+        connection.execute("COMMIT")
+    except Exception:
+        connection.execute("ROLLBACK")
+        raise
 
 
 def build_grain_check(model: SqlModel) -> AssetChecksDefinition:

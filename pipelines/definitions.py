@@ -41,11 +41,16 @@ for _model in sql_models:
 _read_by_another = {dep.asset_key for a in table_assets for spec in a.specs for dep in spec.deps}
 publish = build_publish_asset(sorted(_built_keys - _read_by_another, key=str))
 
+UNPARTITIONED_ASSETS = [
+    key for assets_def in [*table_assets, publish] if not assets_def.partitions_def
+    for key in assets_def.keys
+]  # fmt: skip
+
 build_warehouse = define_asset_job(
     BUILD_WAREHOUSE_JOB,
     selection=AssetSelection.all(),
-    description="Read every return in the returns folder, gate it, build the warehouse, check "
-    "it and publish it.",
+    description="Read every return in the returns folder, gate it, build the warehouse for the "
+    "chosen financial quarters, check it and publish it.",
     # One process: the steps share a DuckDB file and are seconds long, so
     # starting a process per step would cost more than the work.
     executor_def=in_process_executor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import duckdb
 from dagster import DagsterEvent, DagsterInstance
 
 from assets.publish import PUBLISHED_WAREHOUSE
-from pipelines.definitions import BUILD_WAREHOUSE_JOB, defs
+from pipelines.definitions import BUILD_WAREHOUSE_JOB, UNPARTITIONED_ASSETS, defs
+from pipelines.partitions import FINANCIAL_QUARTERS, quarters_in_folder, reporting_period
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_REPORTS_DIR, EXPECTATIONS_DIR
 from pipelines.quality_report import flag_counts, write_quality_report
 from pipelines.resources import Warehouse, fetch_row
@@ -35,6 +37,7 @@ class RunOutcome:
     warehouse: Path
     build_warehouse: Path
     run_id: str
+    quarters: list[str] = field(default_factory=list)
     published: bool = False
     quality_report: Path | None = None
     flags_by_severity: dict[str, int] = field(default_factory=dict)
@@ -51,6 +54,7 @@ class RunOutcome:
         lines = [
             f"Run {self.run_id}: {'succeeded' if self.succeeded else 'FAILED'}",
             f"Returns folder: {self.returns_dir}",
+            f"Quarters: {', '.join(self.quarters) or 'none found'}",
         ]
         if c:
             lines += [
@@ -94,11 +98,18 @@ def run_pipeline(
     returns_dir: Path,
     warehouse: Path,
     *,
+    quarters: Sequence[str] = (),
     reports_dir: Path = DEFAULT_REPORTS_DIR,
     expected_returns: Path = DEFAULT_EXPECTED_RETURNS,
     expectations_dir: Path = EXPECTATIONS_DIR,
     instance: DagsterInstance | None = None,
 ) -> RunOutcome:
+    """Build the warehouse for the given financial quarters (`2024-25-Q2`), by default
+    every quarter a return in the folder is as at, in one run."""
+    instance = instance or DagsterInstance.get()
+    quarters = sorted(set(quarters)) or quarters_in_folder(returns_dir)
+    for key in quarters:
+        reporting_period(key)  # refuses a key that is not a financial quarter
     job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
     warehouse_resource = Warehouse(path=str(warehouse))
     result = job.execute_in_process(
@@ -110,8 +121,9 @@ def run_pipeline(
                 "expectation_suites": {"config": {"path": str(expectations_dir)}},
             }
         },
-        instance=instance or DagsterInstance.get(),
+        instance=instance,
         raise_on_error=False,
+        **_quarters_to_run(instance, quarters),
     )
     evaluations = result.get_asset_check_evaluations()
     failed_checks = [
@@ -131,6 +143,7 @@ def run_pipeline(
         warehouse=warehouse,
         build_warehouse=warehouse_resource.build_path,
         run_id=result.run_id,
+        quarters=quarters,
         published=any(
             event.asset_key == PUBLISHED_WAREHOUSE
             for event in result.get_asset_materialization_events()
@@ -155,6 +168,30 @@ def run_pipeline(
             outcome.build_warehouse, reports_dir, result.run_id, outcome.published
         )
     return outcome
+
+
+def _quarters_to_run(instance: DagsterInstance, quarters: list[str]) -> dict:
+    """How to ask Dagster for these quarters: one partition, or one run over the range
+    of partitions that holds them all (a quarter between them is rebuilt too, which
+    replaces its rows with what they already are)."""
+    if not quarters:
+        # Nothing readable to assign to a quarter: still read the folder, so every
+        # file is loaded or quarantined with its reason.
+        return {"asset_selection": list(UNPARTITIONED_ASSETS)}
+    known = instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)
+    instance.add_dynamic_partitions(
+        FINANCIAL_QUARTERS.name, [key for key in quarters if key not in known]
+    )
+    if len(quarters) == 1:
+        return {"partition_key": quarters[0]}
+    stored = instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)
+    positions = sorted(stored.index(key) for key in quarters)
+    return {
+        "tags": {
+            "dagster/asset_partition_range_start": stored[positions[0]],
+            "dagster/asset_partition_range_end": stored[positions[-1]],
+        }
+    }
 
 
 def _underlying_error(event: DagsterEvent) -> str:

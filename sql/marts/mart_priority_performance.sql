@@ -2,6 +2,7 @@
 -- authority and reporting period, a row per priority and a total row whose
 -- priority is NULL. Per cents are of the indicators with data, 0-100,
 -- unrounded; NULL where no indicator has data.
+-- partitioned by: reporting_period
 -- grain: authority, reporting_period, priority
 --
 -- With data: a value as at the period and a target, so a status. A data gap:

@@ -2,6 +2,7 @@
 -- reports publish it (table 4.2): per authority and reporting period, a row
 -- per priority and a total row whose priority is NULL. Per cents are of the
 -- indicators with a trend, 0-100, unrounded; NULL where none has one.
+-- partitioned by: reporting_period
 -- grain: authority, reporting_period, priority
 --
 -- With data: a trend, computed from a value a year earlier or, failing that,

@@ -2,6 +2,7 @@
 -- publish it (table 4.3): per authority and reporting period, a row per
 -- priority and a total row whose priority is NULL. Per cents are of the
 -- indicators with a quartile, 0-100, unrounded; NULL where none has one.
+-- partitioned by: reporting_period
 -- grain: authority, reporting_period, priority
 --
 -- A quartile describes the comparator period, not this quarter's value, so

@@ -1,6 +1,7 @@
 -- Every data-quality finding of the run, one row each: what a service lead
 -- reads to put a return right. severity: ERROR (the figure cannot be right),
 -- WARN (it needs a look or an explanation), INFO (a cell that says nothing).
+-- partitioned by: reporting_period
 -- grain: authority, reporting_period, ref, period_key, check_name
 
 select * from quality.check_missing_returns

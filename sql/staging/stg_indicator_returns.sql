@@ -1,20 +1,24 @@
--- One row per indicator row of the current returns: the files the returns
--- folder held at the latest run, in the version it held. return_order ranks
+-- One row per indicator row of the current returns: every file the returns
+-- folder has held, in the version it held when last seen. return_order ranks
 -- an authority's returns from earliest to latest, once, for every model that
 -- must know which return is later.
 -- grain: file_path, row_number
 --
 -- Raw keeps every version of every file ever loaded; a file changed back to
--- an earlier version, or removed from the folder, stops being current here.
+-- an earlier version is that version again. A file no longer in the folder
+-- keeps its last version: the folder may hold only this quarter's returns, and
+-- earlier quarters' history stays (a return is corrected by replacing it).
 -- return_order: the later reporting period is the later return; within one
 -- period, the file loaded later; then the file path, so that the order is
 -- total and every model breaks ties the same way.
 
-with latest_scan as (
+with last_sightings as (
 
-    select file_path, file_hash
+    select
+        file_path,
+        file_hash,
+        row_number() over (partition by file_path order by scanned_at desc) as sighting_recency
     from raw.folder_scans
-    where scanned_at = (select max(scanned_at) from raw.folder_scans)
 
 ),
 
@@ -22,7 +26,8 @@ current_files as (
 
     select files.file_path, files.file_hash, files.loaded_at as file_loaded_at
     from raw.return_files as files
-    inner join latest_scan using (file_path, file_hash)
+    inner join last_sightings using (file_path, file_hash)
+    where last_sightings.sighting_recency = 1
 
 ),
 

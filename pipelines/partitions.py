@@ -1,0 +1,67 @@
+"""Financial quarters as Dagster partitions: keys like `2024-25-Q2`, April to March.
+
+The quarters are dynamic: a quarter becomes a partition when a return as at it
+is found in the returns folder (by the command line, the sensor or the
+schedule), so the partitions are exactly the quarters there is something for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import polars as pl
+from dagster import DynamicPartitionsDefinition
+
+from assets.return_files import discover_returns, read_return
+from schemas import cells
+
+FINANCIAL_QUARTERS = DynamicPartitionsDefinition(name="financial_quarter")
+
+_KEY = re.compile(r"^(\d{4})-(\d{2})-Q([1-4])$")
+
+
+def partition_key(financial_year_start: int, quarter: int) -> str:
+    return f"{financial_year_start}-{(financial_year_start + 1) % 100:02d}-Q{quarter}"
+
+
+def reporting_period(key: str) -> str:
+    """The warehouse's name for a partition's quarter: `2024-25-Q2` is `2024-25 Q2`."""
+    match = _KEY.match(key)
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise ValueError(f"'{key}' is not a financial quarter such as 2024-25-Q2")
+    return key[:7] + " " + key[8:]
+
+
+def quarter_closed_before(moment: dt.datetime) -> str:
+    """The last financial quarter that ended before `moment` (Q1 ends 30 June)."""
+    fiscal_month = (moment.month - 4) % 12 + 1  # April is 1
+    start_year = moment.year if moment.month >= 4 else moment.year - 1
+    current_quarter = (fiscal_month - 1) // 3 + 1
+    if current_quarter == 1:
+        return partition_key(start_year - 1, 4)
+    return partition_key(start_year, current_quarter - 1)
+
+
+def quarters_of_files(paths: list[Path]) -> set[str]:
+    """The quarters the given return files are as at; unreadable files have none."""
+    keys: set[str] = set()
+    for path in paths:
+        try:
+            rows = read_return(path, path.read_bytes()).rows
+        # A file that cannot be read has no quarter; the run's ingest quarantines it
+        # with its reason, so nothing is lost by passing over it here.
+        except Exception:  # noqa: BLE001
+            continue
+        periods = rows.select(
+            cells.parse_financial_year_start(pl.col("reporting_period")).alias("year"),
+            cells.parse_period_quarter(pl.col("reporting_period")).alias("quarter"),
+        ).drop_nulls()
+        keys |= {partition_key(year, quarter) for year, quarter in periods.unique().iter_rows()}
+    return keys
+
+
+def quarters_in_folder(returns_dir: Path) -> list[str]:
+    """Every quarter a return in the folder is as at, earliest first."""
+    return sorted(quarters_of_files(discover_returns(returns_dir)))
