@@ -41,7 +41,7 @@ from pipelines.partitions import FINANCIAL_QUARTERS, reporting_period
 from pipelines.paths import PROJECT_ROOT
 from pipelines.resources import Warehouse, fetch_row
 
-LAYERS = ("staging", "intermediate", "marts", "quality")
+LAYERS = ("staging", "intermediate", "marts", "quality", "audit")
 # A quality model named check_* holds one data-quality check's findings.
 FINDINGS_PREFIX = "check_"
 _GRAIN_LINE = re.compile(r"^--\s*grain:\s*(.+)$", re.IGNORECASE)

@@ -1,8 +1,13 @@
-"""The command line: `python -m pipelines run [--returns-dir DIR] [--warehouse PATH]`.
+"""The command line.
 
-It runs the same Dagster job as `dagster dev`'s "Materialize all", in this
-process, recorded in the project's Dagster storage, and prints what a person
-needs to know: what was read, what was rejected and why, what was built.
+    python -m pipelines run [--period 2024-25-Q2 ...] [--returns-dir DIR] [--warehouse PATH]
+    python -m pipelines prune --older-than-days 365
+
+`run` executes the same Dagster job as `dagster dev`'s "Materialize all", in
+this process, recorded in the project's Dagster storage, and prints what a
+person needs to know: what was read, what was rejected and why, what was
+built, what the checks found, whether the warehouse was published. Without
+--period it builds every financial quarter a return in the folder is as at.
 """
 
 from __future__ import annotations
@@ -13,7 +18,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.paths import DEFAULT_RETURNS_DIR, DEFAULT_WAREHOUSE, PROJECT_ROOT
+from pipelines.paths import (
+    DEFAULT_EXPECTED_RETURNS,
+    DEFAULT_REPORTS_DIR,
+    DEFAULT_RETURNS_DIR,
+    DEFAULT_WAREHOUSE,
+    EXPECTATIONS_DIR,
+    PROJECT_ROOT,
+)
 
 
 def use_project_dagster_home() -> None:
@@ -23,10 +35,22 @@ def use_project_dagster_home() -> None:
     os.environ.setdefault("DAGSTER_COMPUTE_LOGS_DIR", str(storage / "compute_logs"))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="read the returns and build the warehouse")
+    run = commands.add_parser("run", help="read the returns, build, check and publish")
+    run.add_argument(
+        "--period",
+        action="append",
+        default=[],
+        metavar="QUARTER",
+        help="a financial quarter to build, e.g. 2024-25-Q2 (repeat for more; default: "
+        "every quarter a return in the folder is as at)",
+    )
     run.add_argument(
         "--returns-dir",
         type=Path,
@@ -37,16 +61,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--warehouse",
         type=Path,
         default=DEFAULT_WAREHOUSE,
-        help=f"the DuckDB file to build (default: {DEFAULT_WAREHOUSE})",
+        help=f"the published DuckDB file (default: {DEFAULT_WAREHOUSE})",
     )
+    run.add_argument(
+        "--expected-returns",
+        type=Path,
+        default=DEFAULT_EXPECTED_RETURNS,
+        help=f"the expected-returns register (default: {DEFAULT_EXPECTED_RETURNS})",
+    )
+    run.add_argument(
+        "--expectations-dir",
+        type=Path,
+        default=EXPECTATIONS_DIR,
+        help=f"Great Expectations suites (default: {EXPECTATIONS_DIR})",
+    )
+    run.add_argument(
+        "--reports-dir",
+        type=Path,
+        default=DEFAULT_REPORTS_DIR,
+        help=f"where the data-quality report goes (default: {DEFAULT_REPORTS_DIR})",
+    )
+    prune = commands.add_parser(
+        "prune", help="delete Dagster's records of runs (and their event logs) older than N days"
+    )
+    prune.add_argument("--older-than-days", type=int, required=True, metavar="N")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
     arguments = parser.parse_args(argv)
+    use_project_dagster_home()
+    # Imported after the environment is set: Dagster reads it when the instance loads.
+    if arguments.command == "prune":
+        from pipelines.retention import prune_runs
+
+        deleted = prune_runs(arguments.older_than_days)
+        print(f"Deleted {deleted} run(s) older than {arguments.older_than_days} days.")
+        return 0
     if not arguments.returns_dir.is_dir():
         parser.error(f"the returns folder {arguments.returns_dir} does not exist")
-    use_project_dagster_home()
-    # Imported after the environment is set: Dagster reads it on import of the instance.
+    from pipelines.partitions import reporting_period
     from pipelines.run import run_pipeline
 
-    outcome = run_pipeline(arguments.returns_dir.resolve(), arguments.warehouse.resolve())
+    for key in arguments.period:
+        try:
+            reporting_period(key)
+        except ValueError as error:
+            parser.error(str(error))
+    outcome = run_pipeline(
+        arguments.returns_dir.resolve(),
+        arguments.warehouse.resolve(),
+        quarters=arguments.period,
+        reports_dir=arguments.reports_dir.resolve(),
+        expected_returns=arguments.expected_returns.resolve(),
+        expectations_dir=arguments.expectations_dir.resolve(),
+    )
     print(outcome.summary())
     return 0 if outcome.succeeded else 1
 

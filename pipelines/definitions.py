@@ -7,6 +7,7 @@ from dagster import (
     in_process_executor,
 )
 
+from assets.audit_trail import observation_history
 from assets.expectation_checks import build_expectation_checks, discover_suites
 from assets.publish import build_publish_asset
 from assets.raw_returns import ingest_returns
@@ -24,7 +25,7 @@ from pipelines.resources import ExpectationSuites, ReferenceData, ReturnsFolder,
 
 BUILD_WAREHOUSE_JOB = "build_warehouse"
 
-python_assets = [ingest_returns, return_gate, expected_returns]
+python_assets = [ingest_returns, return_gate, expected_returns, observation_history]
 sql_models = load_sql_models(SQL_DIR)
 table_assets = [*python_assets, *(build_model_asset(model) for model in sql_models)]
 

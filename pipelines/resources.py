@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -60,12 +62,40 @@ class Warehouse(ConfigurableResource):
         if not build.exists() and self.published_path.is_file():
             # The build carries the warehouse's history on from the last publication.
             shutil.copyfile(self.published_path, build)
-        connection = duckdb.connect(str(build))
+        connection = self._open_build()
         try:
             load_rule_macros(connection)
             yield connection
         finally:
             connection.close()
+
+    def _open_build(self) -> duckdb.DuckDBPyConnection:
+        build = self.build_path
+        try:
+            return duckdb.connect(str(build))
+        except duckdb.IOException as error:
+            if "lock" in str(error).lower():
+                raise  # another run is building: never touch its file
+            broken_by = error
+        except duckdb.Error as error:
+            broken_by = error
+        # A run killed mid-write can leave a build that will not open. Nothing is
+        # lost by starting again from the last publication: every return is
+        # still in the folder or in the published raw tables.
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        build.rename(build.with_name(f"{build.name}.broken-{stamp}"))
+        wal = build.with_name(build.name + ".wal")
+        if wal.exists():
+            wal.rename(wal.with_name(f"{wal.name}.broken-{stamp}"))
+        if self.published_path.is_file():
+            shutil.copyfile(self.published_path, build)
+        logging.getLogger(__name__).warning(
+            "The build warehouse %s could not be opened (%s); it was set aside and the build "
+            "starts again from the published warehouse.",
+            build,
+            broken_by,
+        )
+        return duckdb.connect(str(build))
 
     def publish(self) -> None:
         with self.connect() as connection:

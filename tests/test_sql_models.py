@@ -19,6 +19,7 @@ MAY_READ = {
     "intermediate": {"staging", "intermediate"},
     "marts": {"intermediate", "marts"},
     "quality": {"staging", "intermediate", "marts", "reference", "quality"},
+    "audit": {"audit"},
 }
 
 

@@ -1,0 +1,140 @@
+"""Quarterly operations: quarters as partitions, corrected returns, the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.partitions import quarter_closed_before, reporting_period
+from pipelines.paths import DEFAULT_RETURNS_DIR
+from pipelines.run import RunOutcome
+from tests.conftest import build
+
+PRIORITY_1_Q2 = Path("st-helens/2024-25/Q2/priority-1.csv")
+OUTTURN_2021_22 = Path("st-helens/2021-22/Q4/priority-1.csv")
+
+
+def correct(path: Path, ref: str, **cells: str) -> None:
+    """Resubmit a return with some of one row's cells changed, as a service would."""
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    for row in rows:
+        if row["ref"] == ref:
+            row.update(cells)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def marts_by_period(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.sql(
+            "SELECT * FROM marts.mart_priority_performance ORDER BY reporting_period, priority"
+        ).fetchall()
+    by_period: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_period.setdefault(row[1], []).append(row)
+    return by_period
+
+
+@pytest.fixture(scope="module")
+def backfilled(tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
+    returns = tmp_path_factory.mktemp("returns")
+    shutil.copytree(DEFAULT_RETURNS_DIR, returns, dirs_exist_ok=True)
+    outcome = build(returns, tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
+    assert outcome.published, outcome.summary()
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def corrected(backfilled: RunOutcome) -> tuple[RunOutcome, dict[str, list[tuple]]]:
+    """The sample backfilled, then 2024-25 Q2 re-run with a corrected priority 1 return
+    (CYP-012's 28% of EHC plans in 20 weeks becomes 31%) and an outturn figure changed
+    that its quarter is not re-run for."""
+    before = marts_by_period(backfilled.warehouse)
+    correct(backfilled.returns_dir / PRIORITY_1_Q2, "CYP-012", q2="31")
+    correct(backfilled.returns_dir / OUTTURN_2021_22, "CYP-01", outturn="12")
+    again = build(backfilled.returns_dir, backfilled.warehouse, quarters=["2024-25-Q2"])
+    assert again.published, again.summary()
+    return again, before
+
+
+def test_backfill_builds_every_quarter_found_in_one_run(backfilled) -> None:
+    assert backfilled.quarters == ["2021-22-Q2", "2021-22-Q4", "2024-25-Q2"]
+    assert set(marts_by_period(backfilled.warehouse)) == {"2021-22 Q2", "2021-22 Q4", "2024-25 Q2"}
+
+
+def test_a_corrected_return_wins_in_its_quarters_marts(corrected) -> None:
+    again, before = corrected
+    after = marts_by_period(again.warehouse)
+    q2_priority_1 = next(row for row in after["2024-25 Q2"] if row[2] == 1)
+    # CYP-012 moves from not met to met: 13 met, 2 within, 7 not met becomes 14, 2, 6.
+    assert q2_priority_1[4:7] == (14, 2, 6)
+    assert before["2024-25 Q2"] != after["2024-25 Q2"]
+
+
+def test_running_one_quarter_leaves_the_other_quarters_rows_as_they_were(corrected) -> None:
+    again, before = corrected
+    after = marts_by_period(again.warehouse)
+    # 2021-22 Q4's outturn changed in its file, but that quarter was not run again.
+    assert after["2021-22 Q4"] == before["2021-22 Q4"]
+    assert after["2021-22 Q2"] == before["2021-22 Q2"]
+
+
+def test_every_changed_figure_is_audited_with_the_files_it_came_from(corrected) -> None:
+    again, _ = corrected
+    with duckdb.connect(str(again.warehouse), read_only=True) as connection:
+        changes = connection.sql(
+            "SELECT ref, period_key, figure, old_value, new_value, old_source_file_hash, "
+            "new_source_file_hash, new_source_file_path FROM audit.observation_changes "
+            "ORDER BY ref, period_key, figure"
+        ).fetchall()
+        versions = connection.sql(
+            "SELECT file_hash FROM raw.return_files WHERE file_path = ? ORDER BY loaded_at",
+            params=[PRIORITY_1_Q2.as_posix()],
+        ).fetchall()
+    cyp_012 = [c for c in changes if c[0] == "CYP-012"]
+    assert [c[2:5] for c in cyp_012] == [
+        ("performance_status", "not met", "met"),
+        ("value", "28.0", "31.0"),
+    ]
+    old_version, new_version = (digest for (digest,) in versions)
+    assert all(c[5:8] == (old_version, new_version, PRIORITY_1_Q2.as_posix()) for c in cyp_012)
+    # The fact is rebuilt from all history, so the outturn change is on record too.
+    assert ("CYP-01", "2021-22 Q4", "value", "17.0", "12.0") in [c[:5] for c in changes]
+
+
+def test_the_superseded_return_stays_in_raw(corrected) -> None:
+    again, _ = corrected
+    with duckdb.connect(str(again.warehouse), read_only=True) as connection:
+        rows = connection.sql(
+            "SELECT q2 FROM raw.returns WHERE file_path = ? AND ref = 'CYP-012' ORDER BY loaded_at",
+            params=[PRIORITY_1_Q2.as_posix()],
+        ).fetchall()
+    assert rows == [("28",), ("31",)]
+
+
+@pytest.mark.parametrize(
+    ("moment", "quarter"),
+    [
+        (dt.datetime(2024, 10, 30, 6), "2024-25-Q2"),
+        (dt.datetime(2025, 1, 30, 6), "2024-25-Q3"),
+        (dt.datetime(2025, 4, 30, 6), "2024-25-Q4"),
+        (dt.datetime(2024, 7, 1), "2024-25-Q1"),
+        (dt.datetime(2024, 6, 30), "2023-24-Q4"),
+    ],
+)
+def test_the_quarter_that_has_just_closed(moment: dt.datetime, quarter: str) -> None:
+    assert quarter_closed_before(moment) == quarter
+
+
+@pytest.mark.parametrize("key", ["2024-25 Q2", "2024-26-Q2", "2024-25-Q5", "Q2"])
+def test_a_quarter_key_that_is_not_a_financial_quarter_is_refused(key: str) -> None:
+    with pytest.raises(ValueError, match="is not a financial quarter"):
+        reporting_period(key)
