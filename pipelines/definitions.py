@@ -20,6 +20,7 @@ from assets.sql_models import (
     is_findings_model,
     load_sql_models,
 )
+from pipelines.automation import build_quarterly_schedule, build_returns_sensor
 from pipelines.paths import SQL_DIR
 from pipelines.resources import ExpectationSuites, ReferenceData, ReturnsFolder, Warehouse
 
@@ -66,6 +67,8 @@ defs = Definitions(
         *(build_expectation_checks(suite) for suite in discover_suites()),
     ],
     jobs=[build_warehouse],
+    schedules=[build_quarterly_schedule(BUILD_WAREHOUSE_JOB)],
+    sensors=[build_returns_sensor(BUILD_WAREHOUSE_JOB)],
     resources={
         "warehouse": Warehouse(),
         "returns_folder": ReturnsFolder(),

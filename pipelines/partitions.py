@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import polars as pl
-from dagster import DynamicPartitionsDefinition
+from dagster import DagsterInstance, DynamicPartitionsDefinition
 
 from assets.return_files import discover_returns, read_return
 from schemas import cells
@@ -42,6 +42,13 @@ def quarter_closed_before(moment: dt.datetime) -> str:
     if current_quarter == 1:
         return partition_key(start_year - 1, 4)
     return partition_key(start_year, current_quarter - 1)
+
+
+def add_quarters(instance: DagsterInstance, quarters: list[str]) -> None:
+    """Make each quarter a partition, if it is not one already."""
+    known = set(instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name))
+    new = [quarter for quarter in quarters if quarter not in known]
+    instance.add_dynamic_partitions(FINANCIAL_QUARTERS.name, new)
 
 
 def quarters_of_files(paths: list[Path]) -> set[str]:

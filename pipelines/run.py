@@ -11,7 +11,12 @@ from dagster import DagsterEvent, DagsterInstance
 
 from assets.publish import PUBLISHED_WAREHOUSE
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, UNPARTITIONED_ASSETS, defs
-from pipelines.partitions import FINANCIAL_QUARTERS, quarters_in_folder, reporting_period
+from pipelines.partitions import (
+    FINANCIAL_QUARTERS,
+    add_quarters,
+    quarters_in_folder,
+    reporting_period,
+)
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_REPORTS_DIR, EXPECTATIONS_DIR
 from pipelines.quality_report import flag_counts, write_quality_report
 from pipelines.resources import Warehouse, fetch_row
@@ -178,10 +183,7 @@ def _quarters_to_run(instance: DagsterInstance, quarters: list[str]) -> dict:
         # Nothing readable to assign to a quarter: still read the folder, so every
         # file is loaded or quarantined with its reason.
         return {"asset_selection": list(UNPARTITIONED_ASSETS)}
-    known = instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)
-    instance.add_dynamic_partitions(
-        FINANCIAL_QUARTERS.name, [key for key in quarters if key not in known]
-    )
+    add_quarters(instance, quarters)
     if len(quarters) == 1:
         return {"partition_key": quarters[0]}
     stored = instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)

@@ -110,7 +110,9 @@ def write_crafted(folder: Path, register: Path) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(return_csv(rows, HEADER))
         register_rows.append(f"{authority},1,Quarterly,2024-25 Q1")
+    # Two priorities missing in the same quarters: two findings that differ only by priority.
     register_rows.append("Missing Return,2,Quarterly,2024-25 Q1")
+    register_rows.append("Missing Return,3,Quarterly,2024-25 Q1")
     register.write_text("\n".join(register_rows) + "\n")
 
 
@@ -147,7 +149,9 @@ def test_a_missing_return_is_flagged_for_each_quarter_it_was_due(crafted_flags) 
     flags = flags_of(crafted_flags, "Missing Return")
     assert sorted((f["reporting_period"], f["priority_number"]) for f in flags) == [
         ("2024-25 Q1", 2),
+        ("2024-25 Q1", 3),
         ("2024-25 Q2", 2),
+        ("2024-25 Q2", 3),
     ]
     assert flags[0]["message"].startswith("No return for priority 2 has arrived for 2024-25 Q")
 
@@ -192,7 +196,7 @@ def test_values_too_new_to_judge_are_counted_not_guessed(crafted_run) -> None:
 def test_the_run_says_how_many_findings_of_each_severity_and_where(crafted_run) -> None:
     summary = crafted_run.summary()
     assert (
-        "Data quality: 2 ERROR, 13 WARN, 1 INFO findings: SELECT * FROM quality.dq_flags" in summary
+        "Data quality: 2 ERROR, 15 WARN, 1 INFO findings: SELECT * FROM quality.dq_flags" in summary
     )
     assert str(crafted_run.quality_report) in summary
 

@@ -2,7 +2,7 @@
 -- reads to put a return right. severity: ERROR (the figure cannot be right),
 -- WARN (it needs a look or an explanation), INFO (a cell that says nothing).
 -- partitioned by: reporting_period
--- grain: authority, reporting_period, ref, period_key, check_name
+-- grain: authority, reporting_period, priority_number, ref, period_key, check_name
 
 select * from quality.check_missing_returns
 union all by name select * from quality.check_ref_in_two_returns
