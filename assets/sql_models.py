@@ -64,6 +64,8 @@ class SqlModel:
     # The column holding the reporting period, for a model whose rows belong to
     # one: a run for a financial quarter replaces that quarter's rows only.
     partitioned_by: str | None = None
+    # Each output column's description: the comment beside it in the final SELECT.
+    column_descriptions: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> AssetKey:
@@ -112,6 +114,11 @@ def read_sql_model(path: Path, layer: str) -> SqlModel:
         grain=tuple(column.strip() for column in grain.split(",")),
         upstream=_tables_read(query, path),
         partitioned_by=partitioned_by,
+        column_descriptions=tuple(
+            (projection.alias_or_name, " ".join(c.strip() for c in projection.comments))
+            for projection in query.selects
+            if projection.comments
+        ),
     )
 
 
@@ -148,6 +155,7 @@ def build_model_asset(model: SqlModel) -> AssetsDefinition:
         metadata={
             "sql_file": model.path.relative_to(PROJECT_ROOT).as_posix(),
             "grain": ", ".join(model.grain),
+            "dagster/column_schema": _column_schema(model, {}),
         },
         partitions_def=FINANCIAL_QUARTERS if model.partitioned_by else None,
         # Backfilling many quarters is one run that replaces them all at once.
@@ -161,22 +169,46 @@ def build_model_asset(model: SqlModel) -> AssetsDefinition:
                 _replace_periods(connection, model, periods)
             else:
                 connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
+            _comment_on(connection, model)
             (row_count,) = fetch_row(connection, f"SELECT count(*) FROM {model.table}")
-            columns = connection.sql(
-                "SELECT column_name, data_type FROM duckdb_columns() "
-                "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-                params=[model.layer, model.name],
-            ).fetchall()
+            types = dict(
+                connection.sql(
+                    "SELECT column_name, data_type FROM duckdb_columns() "
+                    "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+                    params=[model.layer, model.name],
+                ).fetchall()
+            )
         return MaterializeResult(
             metadata={
                 "dagster/row_count": row_count,
-                "dagster/column_schema": TableSchema(
-                    columns=[TableColumn(name, data_type) for name, data_type in columns]
-                ),
+                "dagster/column_schema": _column_schema(model, types),
             }
         )
 
     return build_table
+
+
+def _column_schema(model: SqlModel, types: dict[str, str]) -> TableSchema:
+    """The columns with their descriptions; their types once the table is built."""
+    described = dict(model.column_descriptions)
+    names = list(types) or list(described)
+    return TableSchema(
+        columns=[
+            TableColumn(name, types.get(name, "unknown"), description=described.get(name))
+            for name in names
+        ]
+    )
+
+
+def _comment_on(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
+    """The same descriptions in the warehouse, for duckdb_tables() and duckdb_columns()."""
+    connection.execute(f"COMMENT ON TABLE {model.table} IS {_sql_text(model.description)}")
+    for column, description in model.column_descriptions:
+        connection.execute(f"COMMENT ON COLUMN {model.table}.{column} IS {_sql_text(description)}")
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _replace_periods(

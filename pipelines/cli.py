@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
         "prune", help="delete Dagster's records of runs (and their event logs) older than N days"
     )
     prune.add_argument("--older-than-days", type=int, required=True, metavar="N")
+    commands.add_parser(
+        "data-dictionary", help="rewrite docs/data-dictionary.md from the SQL models"
+    )
     return parser
 
 
@@ -93,6 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     use_project_dagster_home()
     # Imported after the environment is set: Dagster reads it when the instance loads.
+    if arguments.command == "data-dictionary":
+        from pipelines.data_dictionary import DATA_DICTIONARY, write
+
+        write()
+        print(f"Wrote {DATA_DICTIONARY}")
+        return 0
     if arguments.command == "prune":
         from pipelines.retention import prune_runs
 

@@ -4,11 +4,11 @@
 -- grain: authority, priority_number
 
 select
-    authority,
-    priority_number,
+    authority,  -- The reporting council, as its returns name it.
+    priority_number,  -- The strategy priority's number (1 to 6), which joins to the fact table.
     arg_max(priority_name, financial_year_start) filter (where priority_name is not null)
-        as priority_name,
-    count(distinct ref) as n_indicators
+        as priority_name,  -- The priority's name, from the latest return that gave one.
+    count(distinct ref) as n_indicators  -- How many indicators have reported under the priority.
 
 from intermediate.int_indicator_years
 group by authority, priority_number

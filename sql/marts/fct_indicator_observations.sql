@@ -162,36 +162,36 @@ with_direction as (
 )
 
 select
-    authority,
-    ref,
-    period_key,
-    period_type,
-    financial_year,
-    financial_year_start,
-    fiscal_month,
-    period_end,
-    indicator,
-    priority_number,
-    outcome,
-    tier,
-    frequency,
-    polarity,
-    measure_type,
-    value,
-    value_note,
-    value_as_at,
-    value_as_at_period_key,
-    is_lagged,
-    in_return_for_period,
-    annual_target,
-    period_target,
-    variance_pct,
-    performance_status,
-    trend_judgement.trend as trend,
-    trend_judgement.basis as trend_basis,
-    trend_judgement.basis in ('warehouse history', 'same period last year') as trend_is_computed,
-    value_year_earlier,
-    same_period_last_year,
+    authority,  -- The reporting council, as its returns name it.
+    ref,  -- The indicator's reference, letters in capitals, e.g. CYP-006.
+    period_key,  -- The period: a quarter ('2024-25 Q2') or a month ('2024-09').
+    period_type,  -- 'quarter' or 'month'.
+    financial_year,  -- The financial year (April to March) the period falls in, e.g. '2024-25'.
+    financial_year_start,  -- The calendar year the financial year starts in: 2024 for 2024-25.
+    fiscal_month,  -- The month of the financial year the period ends in: 1 is April, 12 is March.
+    period_end,  -- The last day of the period.
+    indicator,  -- The indicator's title, as its return gives it.
+    priority_number,  -- The strategy priority (1 to 6) the return as at this period files the indicator under.
+    outcome,  -- The outcome of the strategy the indicator serves, as printed.
+    tier,  -- 1 (a strategic, Outcomes Framework indicator) or 2 (a service indicator), where the return says.
+    frequency,  -- How often the indicator is reported, as the return says (Quarterly, Quarterly (lagged), Annual ...).
+    polarity,  -- Which way is better: 'Higher' or 'Lower'.
+    measure_type,  -- 'snapshot' (judged against the annual target as it stands) or 'cumulative' (a year-to-date count, judged against the target pro rata).
+    value,  -- The value reported for this period itself (where two returns give it, the later wins); NULL where the cell held no number.
+    value_note,  -- The text of the period's cell where it held no number, e.g. 'To be reported in Q3'.
+    value_as_at,  -- The latest value of the financial year up to and including this period: what the period is judged on.
+    value_as_at_period_key,  -- The period value_as_at comes from.
+    is_lagged,  -- True where value_as_at comes from an earlier period than this one (a lagged indicator).
+    in_return_for_period,  -- True where a return as at this period reports the indicator: the rows the published summaries count.
+    annual_target,  -- The annual target set by the return as at this period (else the year's latest return); NULL where none was set.
+    period_target,  -- The target value_as_at is judged against: the profiled target of its quarter, else for a cumulative measure the annual target pro rata, else the annual target.
+    variance_pct,  -- Variance from target in per cent, positive is better: (value - target) / |target| x 100, the reverse where lower is better.
+    performance_status,  -- 'met' (variance 0 or more), 'within' (within 5% of target) or 'not met'; NULL without a value or a target.
+    trend_judgement.trend as trend,  -- 'improved', 'worse' or 'same' against the same period a year earlier.
+    trend_judgement.basis as trend_basis,  -- What the trend rests on: 'warehouse history', 'same period last year' (the return's own column) or 'reported' (the arrow the service printed).
+    trend_judgement.basis in ('warehouse history', 'same period last year') as trend_is_computed,  -- True where the trend was computed from figures; false where it is the trend the service printed.
+    value_year_earlier,  -- The value as at the same point a year earlier, from the warehouse.
+    same_period_last_year,  -- The return's own figure for the same point last year.
     case
         when is_lagged then last_value(own_direction_of_travel ignore nulls) over (
             partition by authority, ref, period_type
@@ -199,23 +199,23 @@ select
             rows between unbounded preceding and current row
         )
         else own_direction_of_travel
-    end as direction_of_travel,
-    comparative_quartile,
-    comparative_quartile_text,
-    comparator_period,
-    england_average,
-    comparator_average,
-    reported_variance,
-    reported_variance_text,
-    reported_trend,
-    reported_trend_text,
-    commentary,
-    source_reporting_period,
-    source_cell,
-    source_file_path,
-    source_file_hash,
-    source_sheet,
-    source_row_number,
-    source_loaded_at
+    end as direction_of_travel,  -- 'improving', 'worsening' or 'same': the variance now against the previous period's (a lagged period repeats its value's).
+    comparative_quartile,  -- Where the authority stands among its comparator family: 1 (the best 25%) to 4 (the worst 25%).
+    comparative_quartile_text,  -- The comparative performance cell as printed.
+    comparator_period,  -- The year the comparison is for, e.g. '2022/23'.
+    england_average,  -- The England average for the comparator period.
+    comparator_average,  -- The comparator family's average for the comparator period.
+    reported_variance,  -- The variance the service printed, in per cent.
+    reported_variance_text,  -- The printed variance cell as typed.
+    reported_trend,  -- The trend the service printed, read from its arrow or word.
+    reported_trend_text,  -- The printed trend cell as typed.
+    commentary,  -- The service's commentary on the indicator in that return.
+    source_reporting_period,  -- The reporting period of the return the value came from.
+    source_cell,  -- The cell of that return the value came from (q2, sep, outturn, previous_outturn ...).
+    source_file_path,  -- The return file the value came from, relative to the returns folder.
+    source_file_hash,  -- The SHA-256 of that version of the file.
+    source_sheet,  -- The workbook sheet, for an .xlsx return.
+    source_row_number,  -- The row of the file the value came from, as the spreadsheet numbers it.
+    source_loaded_at  -- When that version of the file was first loaded (UTC).
 
 from with_direction

@@ -38,16 +38,16 @@ counted as (
 )
 
 select
-    authority,
-    reporting_period,
-    priority,
-    n_with_data,
-    n_met,
-    n_within,
-    n_not_met,
-    100.0 * n_met / nullif(n_with_data, 0) as pct_met,
-    100.0 * n_within / nullif(n_with_data, 0) as pct_within,
-    100.0 * n_not_met / nullif(n_with_data, 0) as pct_not_met,
-    n_data_gaps
+    authority,  -- The reporting council, as its returns name it.
+    reporting_period,  -- The quarter the returns are as at, e.g. '2024-25 Q2'.
+    priority,  -- The strategy priority (1 to 6); NULL on the total row.
+    n_with_data,  -- Indicators with a value and a target, so a status.
+    n_met,  -- Indicators that met their target.
+    n_within,  -- Indicators within 5% of their target.
+    n_not_met,  -- Indicators more than 5% from their target.
+    100.0 * n_met / nullif(n_with_data, 0) as pct_met,  -- Per cent (0-100, unrounded) of the indicators with data that met their target.
+    100.0 * n_within / nullif(n_with_data, 0) as pct_within,  -- Per cent (0-100, unrounded) of the indicators with data within 5% of their target.
+    100.0 * n_not_met / nullif(n_with_data, 0) as pct_not_met,  -- Per cent (0-100, unrounded) of the indicators with data more than 5% from their target.
+    n_data_gaps  -- Indicators of the returns with no value for the year so far, whatever their cells say instead.
 
 from counted

@@ -36,15 +36,15 @@ counted as (
 )
 
 select
-    authority,
-    reporting_period,
-    priority,
-    n_with_data,
-    n_improved,
-    n_worse,
-    n_same,
-    100.0 * n_improved / nullif(n_with_data, 0) as pct_improved,
-    100.0 * n_worse / nullif(n_with_data, 0) as pct_worse,
-    100.0 * n_same / nullif(n_with_data, 0) as pct_same
+    authority,  -- The reporting council, as its returns name it.
+    reporting_period,  -- The quarter the returns are as at, e.g. '2024-25 Q2'.
+    priority,  -- The strategy priority (1 to 6); NULL on the total row.
+    n_with_data,  -- Indicators with a trend, computed or reported.
+    n_improved,  -- Indicators better than a year earlier.
+    n_worse,  -- Indicators worse than a year earlier.
+    n_same,  -- Indicators the same as a year earlier.
+    100.0 * n_improved / nullif(n_with_data, 0) as pct_improved,  -- Per cent (0-100, unrounded) of the indicators with a trend that improved.
+    100.0 * n_worse / nullif(n_with_data, 0) as pct_worse,  -- Per cent (0-100, unrounded) of the indicators with a trend that got worse.
+    100.0 * n_same / nullif(n_with_data, 0) as pct_same  -- Per cent (0-100, unrounded) of the indicators with a trend that stayed the same.
 
 from counted

@@ -38,17 +38,17 @@ counted as (
 )
 
 select
-    authority,
-    reporting_period,
-    priority,
-    n_with_data,
-    n_q1,
-    n_q2,
-    n_q3,
-    n_q4,
-    100.0 * n_q1 / nullif(n_with_data, 0) as pct_q1,
-    100.0 * n_q2 / nullif(n_with_data, 0) as pct_q2,
-    100.0 * n_q3 / nullif(n_with_data, 0) as pct_q3,
-    100.0 * n_q4 / nullif(n_with_data, 0) as pct_q4
+    authority,  -- The reporting council, as its returns name it.
+    reporting_period,  -- The quarter the returns are as at, e.g. '2024-25 Q2'.
+    priority,  -- The strategy priority (1 to 6); NULL on the total row.
+    n_with_data,  -- Indicators with a readable comparator quartile, with a value this quarter or not.
+    n_q1,  -- Indicators in the 1st (best) quartile of their comparator family.
+    n_q2,  -- Indicators in the 2nd quartile of their comparator family.
+    n_q3,  -- Indicators in the 3rd quartile of their comparator family.
+    n_q4,  -- Indicators in the 4th (worst) quartile of their comparator family.
+    100.0 * n_q1 / nullif(n_with_data, 0) as pct_q1,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 1st.
+    100.0 * n_q2 / nullif(n_with_data, 0) as pct_q2,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 2nd.
+    100.0 * n_q3 / nullif(n_with_data, 0) as pct_q3,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 3rd.
+    100.0 * n_q4 / nullif(n_with_data, 0) as pct_q4  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 4th.
 
 from counted
