@@ -19,7 +19,7 @@ export DAGSTER_COMPUTE_LOGS_DIR := $(CURDIR)/.dagster/compute_logs
 run: $(VENV)/.synced
 	$(VENV)/bin/python -m pipelines run
 
-test: lint
+test: lint $(CHROMIUM)
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.synced
@@ -31,6 +31,14 @@ dev: $(VENV)/.synced
 	$(VENV)/bin/dagster dev
 
 setup: $(VENV)/.synced
+
+# The report tests render in Debian's Chromium (driven by Playwright, which
+# downloads no browser of its own).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium > /dev/null
 
 $(UV):
 	$(PYTHON) -m venv .tools

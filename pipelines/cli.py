@@ -1,6 +1,7 @@
 """The command line.
 
     python -m pipelines run [--period 2024-25-Q2 ...] [--returns-dir DIR] [--warehouse PATH]
+    python -m pipelines report --period 2024-25-Q2 [--warehouse PATH]
     python -m pipelines prune --older-than-days 365
 
 `run` executes the same Dagster job as `dagster dev`'s "Materialize all", in
@@ -85,6 +86,22 @@ def _parser() -> argparse.ArgumentParser:
         "prune", help="delete Dagster's records of runs (and their event logs) older than N days"
     )
     prune.add_argument("--older-than-days", type=int, required=True, metavar="N")
+    report = commands.add_parser(
+        "report", help="write a quarter's reports (HTML and Excel) from the published warehouse"
+    )
+    report.add_argument("--period", required=True, metavar="QUARTER", help="e.g. 2024-25-Q2")
+    report.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help=f"the published DuckDB file (default: {DEFAULT_WAREHOUSE})",
+    )
+    report.add_argument(
+        "--reports-dir",
+        type=Path,
+        default=DEFAULT_REPORTS_DIR,
+        help=f"reports go in its quarterly/ folder (default: {DEFAULT_REPORTS_DIR})",
+    )
     commands.add_parser(
         "data-dictionary", help="rewrite docs/data-dictionary.md from the SQL models"
     )
@@ -102,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         write()
         print(f"Wrote {DATA_DICTIONARY}")
         return 0
+    if arguments.command == "report":
+        return _report(parser, arguments)
     if arguments.command == "prune":
         from pipelines.retention import prune_runs
 
@@ -128,6 +147,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(outcome.summary())
     return 0 if outcome.succeeded else 1
+
+
+def _report(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.partitions import reporting_period
+    from pipelines.report.files import write_reports
+    from pipelines.resources import ReportsFolder
+
+    try:
+        period = reporting_period(arguments.period)
+    except ValueError as error:
+        parser.error(str(error))
+    if not arguments.warehouse.is_file():
+        parser.error(f"there is no warehouse at {arguments.warehouse}: run the pipeline first")
+    folder = ReportsFolder(path=str(arguments.reports_dir.resolve())).quarterly
+    with duckdb.connect(str(arguments.warehouse), read_only=True) as connection:
+        written = write_reports(connection, period, folder)
+    if not written:
+        print(f"The warehouse holds no returns as at {period}: no report written.")
+        return 1
+    print("\n".join(f"Wrote {path}" for path in written))
+    return 0
 
 
 if __name__ == "__main__":

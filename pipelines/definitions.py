@@ -10,6 +10,7 @@ from dagster import (
 from assets.audit_trail import observation_history
 from assets.expectation_checks import build_expectation_checks, discover_suites
 from assets.publish import build_publish_asset
+from assets.quarterly_reports import quarterly_reports
 from assets.raw_returns import ingest_returns
 from assets.reference_data import expected_returns
 from assets.return_gate import return_gate, rows_read_equal_rows_valid_plus_rows_rejected
@@ -22,7 +23,13 @@ from assets.sql_models import (
 )
 from pipelines.automation import build_quarterly_schedule, build_returns_sensor
 from pipelines.paths import SQL_DIR
-from pipelines.resources import ExpectationSuites, ReferenceData, ReturnsFolder, Warehouse
+from pipelines.resources import (
+    ExpectationSuites,
+    ReferenceData,
+    ReportsFolder,
+    ReturnsFolder,
+    Warehouse,
+)
 
 BUILD_WAREHOUSE_JOB = "build_warehouse"
 
@@ -59,7 +66,7 @@ build_warehouse = define_asset_job(
 )
 
 defs = Definitions(
-    assets=[*table_assets, publish],
+    assets=[*table_assets, publish, quarterly_reports],
     asset_checks=[
         rows_read_equal_rows_valid_plus_rows_rejected,
         *(build_grain_check(model) for model in sql_models),
@@ -74,5 +81,6 @@ defs = Definitions(
         "returns_folder": ReturnsFolder(),
         "reference": ReferenceData(),
         "expectation_suites": ExpectationSuites(),
+        "reports_folder": ReportsFolder(),
     },
 )

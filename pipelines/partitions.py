@@ -34,6 +34,13 @@ def reporting_period(key: str) -> str:
     return key[:7] + " " + key[8:]
 
 
+def partition_key_of(period: str) -> str:
+    """The partition of a warehouse reporting period: `2024-25 Q2` is `2024-25-Q2`."""
+    key = period.replace(" ", "-")
+    reporting_period(key)
+    return key
+
+
 def quarter_closed_before(moment: dt.datetime) -> str:
     """The last financial quarter that ended before `moment` (Q1 ends 30 June)."""
     fiscal_month = (moment.month - 4) % 12 + 1  # April is 1

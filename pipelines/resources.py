@@ -15,6 +15,7 @@ from dagster import ConfigurableResource
 
 from pipelines.paths import (
     DEFAULT_EXPECTED_RETURNS,
+    DEFAULT_REPORTS_DIR,
     DEFAULT_RETURNS_DIR,
     DEFAULT_WAREHOUSE,
     EXPECTATIONS_DIR,
@@ -135,6 +136,20 @@ class ExpectationSuites(ConfigurableResource):
     @property
     def directory(self) -> Path:
         return Path(self.path)
+
+
+class ReportsFolder(ConfigurableResource):
+    """Where reports are written (git-ignored): quarterly/ and data-quality/ inside it."""
+
+    path: str = str(DEFAULT_REPORTS_DIR)
+
+    @property
+    def quarterly(self) -> Path:
+        return Path(self.path) / "quarterly"
+
+    @property
+    def data_quality(self) -> Path:
+        return Path(self.path) / "data-quality"
 
 
 def fetch_row(

@@ -19,7 +19,7 @@ from pipelines.partitions import (
 )
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_REPORTS_DIR, EXPECTATIONS_DIR
 from pipelines.quality_report import flag_counts, write_quality_report
-from pipelines.resources import Warehouse, fetch_row
+from pipelines.resources import ReportsFolder, Warehouse, fetch_row
 
 # The summary names this many rejected rows; the rest are in the quarantine table.
 REJECTED_ROWS_SHOWN = 20
@@ -124,6 +124,7 @@ def run_pipeline(
                 "returns_folder": {"config": {"path": str(returns_dir)}},
                 "reference": {"config": {"expected_returns": str(expected_returns)}},
                 "expectation_suites": {"config": {"path": str(expectations_dir)}},
+                "reports_folder": {"config": {"path": str(reports_dir)}},
             }
         },
         instance=instance,
@@ -170,7 +171,10 @@ def run_pipeline(
     if outcome.build_warehouse.is_file():
         _read_counts(outcome, outcome.build_warehouse)
         outcome.quality_report = write_quality_report(
-            outcome.build_warehouse, reports_dir, result.run_id, outcome.published
+            outcome.build_warehouse,
+            ReportsFolder(path=str(reports_dir)).data_quality,
+            result.run_id,
+            outcome.published,
         )
     return outcome
 

@@ -1,0 +1,176 @@
+"""The quarterly report, read as a person reads it: rendered by headless Chromium.
+
+The sample run writes St Helens' 2024-25 Q2 report; Chromium (Debian's, driven
+by Playwright) opens it with the network cut off, a screenshot is kept, and
+the tests check what a reader sees against the marts: the three tables, every
+indicator of the scorecards, the charts and their text alternatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipelines.report.data import load
+from pipelines.report.workbook import write_workbook
+
+CHROMIUM = Path("/usr/bin/chromium")
+PERIOD = "2024-25 Q2"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def report_files(sample_run) -> tuple[Path, Path]:
+    folder = sample_run.warehouse.parent / "reports" / "quarterly"
+    return folder / "st-helens-2024-25-Q2.html", folder / "st-helens-2024-25-Q2.xlsx"
+
+
+@pytest.fixture(scope="module")
+def page(report_files, tmp_path_factory) -> Iterator:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed: make test installs it")
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        page.route("**/*", lambda route: (requests.append(route.request.url),
+                                          route.continue_() if route.request.url.startswith("file:")
+                                          else route.abort()))  # fmt: skip
+        page.goto(report_files[0].as_uri())
+        screenshot = tmp_path_factory.mktemp("screenshot") / "report-2024-25-Q2.png"
+        page.screenshot(path=str(screenshot), full_page=True)
+        page.requests = requests
+        page.screenshot_path = screenshot
+        yield page
+        browser.close()
+
+
+def test_the_report_needs_nothing_from_the_network(page) -> None:
+    assert [url for url in page.requests if not url.startswith("file:")] == []
+    assert page.screenshot_path.stat().st_size > 50_000
+
+
+def summary_rows(page, index: int) -> list[list[str]]:
+    table = page.locator("section.summary table").nth(index)
+    return [
+        [cell.strip() for cell in row.locator("th, td").all_inner_texts()]
+        for row in table.locator("tbody tr").all()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("index", "mart", "categories"),
+    [
+        (0, "mart_priority_performance", ("met", "within", "not_met")),
+        (1, "mart_priority_trend", ("improved", "worse", "same")),
+        (2, "mart_quartile_distribution", ("q1", "q2", "q3", "q4")),
+    ],
+)
+def test_a_reader_sees_the_marts_numbers_in_each_table(
+    page, sample_warehouse, index, mart, categories
+) -> None:
+    columns = ", ".join(f"pct_{c}, n_{c}" for c in categories)
+    expected = [
+        [str(n_with_data), *(
+            "\u2013 (0)" if values[i] is None else f"{values[i]:.0f}% ({values[i + 1]})"
+            for i in range(0, len(values), 2)
+        )]
+        for n_with_data, *values in sample_warehouse.sql(
+            f"SELECT n_with_data, {columns} FROM marts.{mart} "
+            "WHERE reporting_period = ? ORDER BY priority NULLS LAST",
+            params=[PERIOD],
+        ).fetchall()
+    ]  # fmt: skip
+    seen = summary_rows(page, index)
+    assert [row[1:] for row in seen] == expected
+    assert seen[-1][0] == "Total"
+
+
+def test_the_published_headline_numbers_are_on_the_page(page) -> None:
+    text = page.inner_text("body")
+    # Priority 2, as the report printed it (table 4.1): 61% (14), 17% (4), 22% (5).
+    assert "61% (14)" in text and "17% (4)" in text and "22% (5)" in text
+    # Table 4.3's total, which the sample reproduces exactly: 16% (7), 16% (7), 33% (14), 35% (15).
+    assert "16% (7)" in text and "33% (14)" in text and "35% (15)" in text
+    assert "the warehouse holds no figures for 2023-24 Q2" in text
+
+
+def test_every_indicator_of_the_quarter_has_its_scorecard_row(page, sample_warehouse) -> None:
+    refs = {
+        ref
+        for (ref,) in sample_warehouse.sql(
+            "SELECT ref FROM marts.fct_indicator_observations "
+            "WHERE period_key = ? AND in_return_for_period",
+            params=[PERIOD],
+        ).fetchall()
+    }
+    shown = page.locator("table.scorecard tbody th[scope=row]").all_inner_texts()
+    assert len(shown) == len(refs) == 94
+    assert set(shown) == refs
+
+
+def test_status_is_told_by_word_and_shape_not_colour_alone(page) -> None:
+    row = page.locator("table.scorecard tr", has_text="CYP-012")
+    status = row.locator(".status")
+    assert status.inner_text() == "Not met"
+    shape = status.evaluate("node => getComputedStyle(node, '::before').content")
+    assert "\u25a0" in shape
+
+
+def test_each_chart_has_a_text_alternative(page) -> None:
+    charts = page.locator("svg[role=img]")
+    assert charts.count() == 3
+    for index in range(3):
+        labelled_by = charts.nth(index).get_attribute("aria-labelledby").split()
+        words = [page.locator(f"[id='{part}']").text_content().strip() for part in labelled_by]
+        assert words[0].endswith("by priority") and "Total:" in words[1]
+    captions = page.locator("figure figcaption").all_inner_texts()
+    assert len(captions) == 3 and all("In words:" in caption for caption in captions)
+
+
+def test_the_report_prints_on_a4(page) -> None:
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 3
+
+
+def test_the_workbook_holds_the_marts_numbers_with_frozen_headers(report_files, sample_warehouse):
+    workbook = openpyxl.load_workbook(report_files[1])
+    assert workbook.sheetnames == [
+        "Performance against target", "Trend", "Inter-authority comparison", "Scorecard",
+        "Data quality",
+    ]  # fmt: skip
+    sheet = workbook["Performance against target"]
+    assert sheet.freeze_panes == "A2"
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    expected = sample_warehouse.sql(
+        "SELECT coalesce(CAST(priority AS VARCHAR), 'Total'), n_with_data, n_met, pct_met "
+        "FROM marts.mart_priority_performance WHERE reporting_period = ? "
+        "ORDER BY priority NULLS LAST",
+        params=[PERIOD],
+    ).fetchall()
+    assert [(str(r[2]), r[3], r[4], r[5]) for r in rows] == [
+        (p, n, met, pytest.approx(pct)) for p, n, met, pct in expected
+    ]
+    assert sheet.cell(row=2, column=6).number_format == "0.0"
+    assert workbook["Scorecard"].max_row == 95
+
+
+def test_commentary_that_looks_like_a_formula_stays_text(sample_warehouse, tmp_path) -> None:
+    data = load(sample_warehouse, "St Helens", PERIOD)
+    risky = ["=HYPERLINK(\"http://example.invalid\",\"click\")", "+44 1744 676789",
+             "-5% on last year", "@SUM(A1:A9)"]  # fmt: skip
+    for row, text in zip(data.scorecard, risky, strict=False):
+        row["commentary"] = text
+    path = tmp_path / "report.xlsx"
+    write_workbook(data, path)
+    sheet = openpyxl.load_workbook(path)["Scorecard"]
+    column = [c.value for c in sheet[1]].index("commentary") + 1
+    cells = [sheet.cell(row=r, column=column) for r in range(2, 6)]
+    assert [cell.value for cell in cells] == risky
+    assert all(cell.data_type == "s" for cell in cells)
