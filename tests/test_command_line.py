@@ -1,4 +1,4 @@
-"""`python -m pipelines run`, as the README runs it, in a process of its own."""
+"""The command line as the README uses it, each command in a process of its own."""
 
 from __future__ import annotations
 
@@ -13,80 +13,80 @@ from pipelines.paths import DEFAULT_RETURNS_DIR, PROJECT_ROOT
 from tests.conftest import build
 
 
-def test_run_builds_the_warehouse_and_prints_what_it_did(tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
+def pipelines_command(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """`python -m pipelines ...` with Dagster's records kept in tmp_path."""
     environment = os.environ | {
         "DAGSTER_HOME": str(tmp_path),
         "DAGSTER_STORAGE_DIR": str(tmp_path / "storage"),
         "DAGSTER_COMPUTE_LOGS_DIR": str(tmp_path / "compute_logs"),
     }
-    finished = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines",
-            "run",
-            "--returns-dir",
-            str(DEFAULT_RETURNS_DIR),
-            "--warehouse",
-            str(warehouse),
-        ],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *arguments],
+        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=600,
         check=False,
-    )
+    )  # fmt: skip
+
+
+def test_run_builds_the_warehouse_and_prints_what_it_did(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    finished = pipelines_command(
+        tmp_path, "run", "--returns-dir", str(DEFAULT_RETURNS_DIR), "--warehouse", str(warehouse),
+        "--reports-dir", str(tmp_path / "reports"),
+    )  # fmt: skip
     assert finished.returncode == 0, finished.stdout + finished.stderr
     summary = finished.stdout
     assert "succeeded" in summary
+    assert "Quarters: 2021-22-Q2, 2021-22-Q4, 2024-25-Q2" in summary
     assert "Files: 8 in the folder: 8 loaded, 0 rejected" in summary
     assert "Rows: 160 read = 160 valid + 0 rejected" in summary
     assert "marts.fct_indicator_observations" in summary
-    assert f"Warehouse: {warehouse}" in summary
+    assert f"Warehouse: {warehouse} (published)" in summary
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         marts = connection.sql(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
         ).fetchall()
     assert [name for (name,) in marts] == [
-        "dim_indicators",
-        "dim_periods",
-        "dim_priorities",
-        "fct_indicator_observations",
-        "mart_priority_performance",
-        "mart_priority_trend",
-        "mart_quartile_distribution",
-    ]
+        "dim_indicators", "dim_periods", "dim_priorities", "fct_indicator_observations",
+        "mart_priority_performance", "mart_priority_trend", "mart_quartile_distribution",
+    ]  # fmt: skip
+    assert (tmp_path / "reports" / "quarterly" / "st-helens-2024-25-Q2.html").is_file()
     # Dagster recorded the run in the storage it was given, not the project's.
     assert (tmp_path / "storage").is_dir()
 
 
 def test_run_fails_clearly_when_the_returns_folder_is_missing(tmp_path: Path) -> None:
-    environment = os.environ | {
-        "DAGSTER_HOME": str(tmp_path),
-        "DAGSTER_STORAGE_DIR": str(tmp_path / "storage"),
-    }
-    finished = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines",
-            "run",
-            "--returns-dir",
-            str(tmp_path / "nowhere"),
-            "--warehouse",
-            str(tmp_path / "w.duckdb"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    finished = pipelines_command(
+        tmp_path, "run", "--returns-dir", str(tmp_path / "nowhere"),
+        "--warehouse", str(tmp_path / "w.duckdb"),
+    )  # fmt: skip
     assert finished.returncode == 2
     assert f"the returns folder {tmp_path / 'nowhere'} does not exist" in finished.stderr
+
+
+def test_run_refuses_a_period_that_is_not_a_financial_quarter(tmp_path: Path) -> None:
+    finished = pipelines_command(tmp_path, "run", "--period", "2024 Q2")
+    assert finished.returncode == 2
+    assert "'2024 Q2' is not a financial quarter such as 2024-25-Q2" in finished.stderr
+
+
+def test_report_writes_a_quarters_report_from_the_published_warehouse(
+    sample_run, tmp_path: Path
+) -> None:
+    finished = pipelines_command(
+        tmp_path, "report", "--period", "2024-25-Q2", "--warehouse", str(sample_run.warehouse),
+        "--reports-dir", str(tmp_path / "reports"),
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    folder = tmp_path / "reports" / "quarterly"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "st-helens-2024-25-Q2.html", "st-helens-2024-25-Q2.xlsx",
+    ]  # fmt: skip
+    nothing = pipelines_command(
+        tmp_path, "report", "--period", "2019-20-Q1", "--warehouse", str(sample_run.warehouse),
+        "--reports-dir", str(tmp_path / "reports"),
+    )  # fmt: skip
+    assert nothing.returncode == 1
+    assert "holds no returns as at 2019-20 Q1" in nothing.stdout
 
 
 def test_a_failed_step_says_why_in_the_summary(tmp_path: Path) -> None:
