@@ -262,3 +262,17 @@ def test_refs_are_one_indicator_in_either_case_and_only_in_plain_digits(warehous
         (3, "ref", "CYP-100"),
         (4, "ref", "CYP-\u0660\u0660\u0666"),
     }
+
+
+def test_a_folder_with_no_readable_return_still_quarantines_every_file(tmp_path) -> None:
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    (folder / "empty.csv").write_bytes(b"")
+    (folder / "notes.csv").write_text("not,a,return\n")
+    outcome = build(folder, tmp_path / "warehouse.duckdb")
+    assert outcome.succeeded and outcome.quarters == []
+    assert dict(outcome.rejected_files) == {
+        "empty.csv": "the file is empty",
+        "notes.csv": "no header row found: expected a row naming the columns authority, "
+        "reporting_period, priority, ref, indicator, polarity within the first 50 rows",
+    }
