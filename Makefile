@@ -14,6 +14,11 @@ export DAGSTER_HOME := $(CURDIR)
 export DAGSTER_STORAGE_DIR := $(CURDIR)/.dagster
 export DAGSTER_COMPUTE_LOGS_DIR := $(CURDIR)/.dagster/compute_logs
 
+# The report tests render in Debian's Chromium (driven by Playwright, which
+# downloads no browser of its own).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 .PHONY: run test lint dev setup
 
 run: $(VENV)/.synced
@@ -32,10 +37,6 @@ dev: $(VENV)/.synced
 
 setup: $(VENV)/.synced
 
-# The report tests render in Debian's Chromium (driven by Playwright, which
-# downloads no browser of its own).
-CHROMIUM := /usr/bin/chromium
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq chromium > /dev/null

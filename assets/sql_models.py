@@ -8,7 +8,8 @@ header comment (`-- grain: authority, ref, period_key`); the grain becomes a
 blocking check that no two rows share it. A model whose rows belong to a
 reporting period says so (`-- partitioned by: reporting_period`): it is
 partitioned by financial quarter, and a run for some quarters replaces those
-quarters' rows and leaves the others as they were. Each data-quality check model
+quarters' rows, and the rows of any other quarter its inputs changed; every
+other quarter's rows stay exactly as they were. Each data-quality check model
 (sql/quality/check_*.sql) also gets a check that shows its findings in Dagster:
 passed when it found nothing, otherwise failed with the severity of its worst
 finding and the counts by severity; it never blocks, since findings are for
@@ -164,9 +165,10 @@ def build_model_asset(model: SqlModel) -> AssetsDefinition:
     def build_table(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         with warehouse.connect() as connection:
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
+            replaced: list[str] = []
             if model.partitioned_by:
                 periods = [reporting_period(key) for key in context.partition_keys]
-                _replace_periods(connection, model, periods)
+                replaced = _replace_periods(connection, model, periods)
             else:
                 connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
             _comment_on(connection, model)
@@ -182,6 +184,7 @@ def build_model_asset(model: SqlModel) -> AssetsDefinition:
             metadata={
                 "dagster/row_count": row_count,
                 "dagster/column_schema": _column_schema(model, types),
+                **({"periods_replaced": ", ".join(replaced)} if model.partitioned_by else {}),
             }
         )
 
@@ -213,31 +216,53 @@ def _sql_text(text: str) -> str:
 
 def _replace_periods(
     connection: duckdb.DuckDBPyConnection, model: SqlModel, periods: list[str]
-) -> None:
-    """Replace the given reporting periods' rows, and no others, in one transaction."""
-    selected = (
-        f"SELECT * FROM (\n{model.sql}\n) WHERE list_contains(?::VARCHAR[], {model.partitioned_by})"
-    )
-    connection.execute(f"CREATE TABLE IF NOT EXISTS {model.table} AS {selected}", [periods])
-    existing = connection.sql(f"SELECT * FROM {model.table} LIMIT 0").columns
-    wanted = connection.sql(f"SELECT * FROM (\n{model.sql}\n) LIMIT 0").columns
+) -> list[str]:
+    """Replace the rows of the given reporting periods, and of any other period whose rows
+    the model now gives differently, in one transaction; the periods replaced.
+
+    Upstream models are rebuilt from all of raw on every run, so a correction to an
+    earlier quarter's return, or a figure a later trend rests on, changes that quarter's
+    rows even when the run is for another: leaving them would publish a mart that
+    contradicts the fact table it counts. A period whose rows are unchanged is not
+    touched."""
+    column = model.partitioned_by
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE model_rows AS\n{model.sql}")
+    exists = connection.sql(
+        "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        params=[model.layer, model.name],
+    ).fetchall()
     connection.execute("BEGIN TRANSACTION")
     try:
-        if existing != wanted:
-            # The model's columns changed since the table was built: the other
-            # quarters' rows are rebuilt too, rather than left in the old shape.
-            connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
+        if not exists or (
+            connection.sql(f"DESCRIBE {model.table}").fetchall()
+            != connection.sql("DESCRIBE model_rows").fetchall()
+        ):
+            # New, or its columns changed since it was built: every period is rebuilt
+            # rather than some left in the old shape.
+            connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS SELECT * FROM model_rows")
+            replaced = [p for (p,) in connection.sql(
+                f"SELECT DISTINCT {column} FROM model_rows ORDER BY 1").fetchall()]  # fmt: skip
         else:
+            changed = connection.sql(
+                f"SELECT DISTINCT {column} FROM ("
+                f"(SELECT * FROM model_rows EXCEPT ALL SELECT * FROM {model.table}) UNION ALL "
+                f"(SELECT * FROM {model.table} EXCEPT ALL SELECT * FROM model_rows))"
+            ).fetchall()
+            replaced = sorted(set(periods) | {period for (period,) in changed})
             connection.execute(
-                f"DELETE FROM {model.table} "
-                f"WHERE list_contains(?::VARCHAR[], {model.partitioned_by})",
-                [periods],
+                f"DELETE FROM {model.table} WHERE list_contains(?::VARCHAR[], {column})",
+                [replaced],
             )
-            connection.execute(f"INSERT INTO {model.table} {selected}", [periods])
+            connection.execute(
+                f"INSERT INTO {model.table} "
+                f"SELECT * FROM model_rows WHERE list_contains(?::VARCHAR[], {column})",
+                [replaced],
+            )
         connection.execute("COMMIT")
     except Exception:
         connection.execute("ROLLBACK")
         raise
+    return replaced
 
 
 def build_grain_check(model: SqlModel) -> AssetChecksDefinition:

@@ -181,8 +181,8 @@ def run_pipeline(
 
 def _quarters_to_run(instance: DagsterInstance, quarters: list[str]) -> dict:
     """How to ask Dagster for these quarters: one partition, or one run over the range
-    of partitions that holds them all (a quarter between them is rebuilt too, which
-    replaces its rows with what they already are)."""
+    of partitions that holds them all (a quarter between them is run too: its rows
+    are replaced only where its inputs changed)."""
     if not quarters:
         # Nothing readable to assign to a quarter: still read the folder, so every
         # file is loaded or quarantined with its reason.

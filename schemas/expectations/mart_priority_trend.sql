@@ -1,9 +1,15 @@
 -- mart_priority_trend as its suite sees it, with what each row must agree with: its
 -- categories and per cents summed, and on the total row the sum of the
--- priority rows and a count made straight from the fact table.
+-- priority rows and counts made straight from the fact table, category by category.
 with fact_counts as (
 
-    select authority, period_key as reporting_period, count(trend) as n_with_data
+    select
+        authority,
+        period_key as reporting_period,
+        count(trend) as n_with_data,
+        count(*) filter (where trend = 'improved') as n_improved,
+        count(*) filter (where trend = 'worse') as n_worse,
+        count(*) filter (where trend = 'same') as n_same
     from marts.fct_indicator_observations
     where in_return_for_period
     group by authority, period_key
@@ -21,10 +27,13 @@ priority_sums as (
 
 select
     mart.*,
-    n_improved + n_worse + n_same as n_categories,
+    mart.n_improved + mart.n_worse + mart.n_same as n_categories,
     pct_improved + pct_worse + pct_same as pct_total,
     case when mart.priority is null then fact_counts.n_with_data end as n_with_data_in_fact,
-    case when mart.priority is null then priority_sums.n_with_data end as n_with_data_of_priorities
+    case when mart.priority is null then priority_sums.n_with_data end as n_with_data_of_priorities,
+    case when mart.priority is null then fact_counts.n_improved end as n_improved_in_fact,
+    case when mart.priority is null then fact_counts.n_worse end as n_worse_in_fact,
+    case when mart.priority is null then fact_counts.n_same end as n_same_in_fact
 
 from marts.mart_priority_trend as mart
 left join fact_counts using (authority, reporting_period)

@@ -1,9 +1,16 @@
 -- mart_quartile_distribution as its suite sees it, with what each row must agree with: its
 -- categories and per cents summed, and on the total row the sum of the
--- priority rows and a count made straight from the fact table.
+-- priority rows and counts made straight from the fact table, category by category.
 with fact_counts as (
 
-    select authority, period_key as reporting_period, count(comparative_quartile) as n_with_data
+    select
+        authority,
+        period_key as reporting_period,
+        count(comparative_quartile) as n_with_data,
+        count(*) filter (where comparative_quartile = 1) as n_q1,
+        count(*) filter (where comparative_quartile = 2) as n_q2,
+        count(*) filter (where comparative_quartile = 3) as n_q3,
+        count(*) filter (where comparative_quartile = 4) as n_q4
     from marts.fct_indicator_observations
     where in_return_for_period
     group by authority, period_key
@@ -21,10 +28,14 @@ priority_sums as (
 
 select
     mart.*,
-    n_q1 + n_q2 + n_q3 + n_q4 as n_categories,
+    mart.n_q1 + mart.n_q2 + mart.n_q3 + mart.n_q4 as n_categories,
     pct_q1 + pct_q2 + pct_q3 + pct_q4 as pct_total,
     case when mart.priority is null then fact_counts.n_with_data end as n_with_data_in_fact,
-    case when mart.priority is null then priority_sums.n_with_data end as n_with_data_of_priorities
+    case when mart.priority is null then priority_sums.n_with_data end as n_with_data_of_priorities,
+    case when mart.priority is null then fact_counts.n_q1 end as n_q1_in_fact,
+    case when mart.priority is null then fact_counts.n_q2 end as n_q2_in_fact,
+    case when mart.priority is null then fact_counts.n_q3 end as n_q3_in_fact,
+    case when mart.priority is null then fact_counts.n_q4 end as n_q4_in_fact
 
 from marts.mart_quartile_distribution as mart
 left join fact_counts using (authority, reporting_period)
