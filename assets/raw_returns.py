@@ -15,12 +15,14 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from assets.return_files import UnreadableReturnError, discover_returns, file_hash, read_return
+from pipelines.partitions import FINANCIAL_QUARTERS, partition_key
 from pipelines.resources import ReturnsFolder, Warehouse, fetch_row
 from schemas.return_contract import CONTRACT_COLUMNS
 
 RAW_RETURNS = AssetKey(["raw", "returns"])
 RAW_RETURN_FILES = AssetKey(["raw", "return_files"])
 RAW_FOLDER_SCANS = AssetKey(["raw", "folder_scans"])
+RAW_REQUESTED_QUARTERS = AssetKey(["raw", "requested_quarters"])
 REJECTED_FILES = AssetKey(["quarantine", "rejected_files"])
 
 _CONTRACT_COLUMNS_DDL = ",\n    ".join(f"{column} VARCHAR" for column in CONTRACT_COLUMNS)
@@ -56,6 +58,12 @@ CREATE TABLE IF NOT EXISTS raw.folder_scans (
     file_hash VARCHAR NOT NULL,
     PRIMARY KEY (scanned_at, file_path)
 );
+CREATE TABLE IF NOT EXISTS raw.requested_quarters (
+    run_id VARCHAR NOT NULL,
+    requested_at TIMESTAMP NOT NULL,
+    financial_year_start INTEGER NOT NULL,
+    reporting_quarter INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
     file_path VARCHAR NOT NULL,
     file_hash VARCHAR NOT NULL,
@@ -84,6 +92,11 @@ CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
             RAW_FOLDER_SCANS,
             description="What the returns folder held at each run (path and hash of every "
             "file): the returns of the latest scan are the current ones.",
+        ),
+        AssetSpec(
+            RAW_REQUESTED_QUARTERS,
+            description="The financial quarters each run was asked to build: returns are "
+            "expected for them even when none has arrived.",
         ),
         AssetSpec(
             REJECTED_FILES,
@@ -154,6 +167,12 @@ def ingest_returns(
                 }
             )
         _insert(connection, new_rows, new_files, rejected, scan, loaded_at)
+        quarters = requested_quarters(context)
+        for year, quarter in quarters:
+            connection.execute(
+                "INSERT INTO raw.requested_quarters VALUES (?, ?, ?, ?)",
+                [context.run_id, loaded_at, year, quarter],
+            )
         totals = fetch_row(
             connection,
             "SELECT (SELECT count(*) FROM raw.returns), (SELECT count(*) FROM raw.return_files),"
@@ -174,9 +193,28 @@ def ingest_returns(
     )
     yield MaterializeResult(asset_key=RAW_FOLDER_SCANS, metadata={"files_in_folder": len(scan)})
     yield MaterializeResult(
+        asset_key=RAW_REQUESTED_QUARTERS,
+        metadata={"quarters": ", ".join(partition_key(*q) for q in quarters)},
+    )
+    yield MaterializeResult(
         asset_key=REJECTED_FILES,
         metadata={"files_rejected_this_run": len(rejected), "dagster/row_count": totals[2]},
     )
+
+
+def requested_quarters(context: AssetExecutionContext) -> list[tuple[int, int]]:
+    """The financial quarters this run was asked for, from Dagster's run tags."""
+    tags = context.run.tags
+    if "dagster/partition" in tags:
+        keys = [tags["dagster/partition"]]
+    elif "dagster/asset_partition_range_start" in tags:
+        stored = context.instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)
+        first = stored.index(tags["dagster/asset_partition_range_start"])
+        last = stored.index(tags["dagster/asset_partition_range_end"])
+        keys = stored[first : last + 1]
+    else:
+        keys = []
+    return [(int(key[:4]), int(key[-1])) for key in keys]
 
 
 def _insert(

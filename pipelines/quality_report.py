@@ -53,24 +53,29 @@ def _existing(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
-def flag_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Findings by severity, every severity present (zero where none)."""
+def flag_counts(connection: duckdb.DuckDBPyConnection, periods: list[str]) -> dict[str, int]:
+    """Findings of the given reporting periods by severity, every severity present."""
     counts = dict.fromkeys(SEVERITY_ORDER, 0)
     if _existing(connection, "quality.dq_flags"):
         counts |= dict(
-            connection.sql("SELECT severity, count(*) FROM quality.dq_flags GROUP BY 1").fetchall()
+            connection.sql(
+                "SELECT severity, count(*) FROM quality.dq_flags "
+                "WHERE list_contains(?::VARCHAR[], reporting_period) GROUP BY 1",
+                params=[periods],
+            ).fetchall()
         )
     return counts
 
 
 def write_quality_report(
-    build_warehouse: Path, reports_dir: Path, run_id: str, published: bool
+    build_warehouse: Path, reports_dir: Path, run_id: str, published: bool, periods: list[str]
 ) -> Path:
+    """The page for a run: the findings of the reporting periods it built."""
     with duckdb.connect(str(build_warehouse), read_only=True) as connection:
-        counts = flag_counts(connection)
+        counts = flag_counts(connection, periods)
         sections = [
             _expectations_section(connection),
-            _findings_section(connection),
+            _findings_section(connection, periods),
             _not_judged_section(connection),
         ]
     status = (
@@ -110,7 +115,7 @@ def _expectations_section(connection: duckdb.DuckDBPyConnection) -> str:
     )
 
 
-def _findings_section(connection: duckdb.DuckDBPyConnection) -> str:
+def _findings_section(connection: duckdb.DuckDBPyConnection, periods: list[str]) -> str:
     if not _existing(connection, "quality.dq_flags"):
         return "<h2>Findings</h2><p>The checks did not run.</p>"
     rows = connection.sql(
@@ -118,9 +123,11 @@ def _findings_section(connection: duckdb.DuckDBPyConnection) -> str:
         SELECT severity, authority, reporting_period, ref, check_name, message, observed,
                expected, source_file_path || coalesce(' row ' || source_row_number, '')
         FROM quality.dq_flags
+        WHERE list_contains(?::VARCHAR[], reporting_period)
         ORDER BY CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARN' THEN 1 ELSE 2 END,
                  authority, reporting_period, check_name, ref
-        """
+        """,
+        params=[periods],
     ).fetchall()
     if not rows:
         return "<h2>Findings</h2><p>No findings.</p>"

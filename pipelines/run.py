@@ -54,6 +54,10 @@ class RunOutcome:
     rejected_files: list[tuple[str, str]] = field(default_factory=list)
     rejected_rows: list[tuple[str, int, str, str | None, str]] = field(default_factory=list)
 
+    @property
+    def reporting_periods(self) -> list[str]:
+        return [reporting_period(key) for key in self.quarters]
+
     def summary(self) -> str:
         c = self.counts
         lines = [
@@ -86,7 +90,8 @@ class RunOutcome:
                 f"{n} {severity}" for severity, n in self.flags_by_severity.items()
             )
             lines.append(
-                f"Data quality: {findings} findings: SELECT * FROM quality.dq_flags"
+                f"Data quality of the quarters run: {findings} findings: "
+                "SELECT * FROM quality.dq_flags"
                 + (f", or open {self.quality_report}" if self.quality_report else "")
             )
         if self.published:
@@ -175,6 +180,7 @@ def run_pipeline(
             ReportsFolder(path=str(reports_dir)).data_quality,
             result.run_id,
             outcome.published,
+            outcome.reporting_periods,
         )
     return outcome
 
@@ -243,7 +249,7 @@ def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
             """,
         )
         outcome.counts = dict(zip(_COUNT_NAMES, row, strict=True))
-        outcome.flags_by_severity = flag_counts(connection)
+        outcome.flags_by_severity = flag_counts(connection, outcome.reporting_periods)
         outcome.rejected_files = connection.sql(
             "SELECT file_path, reason FROM quarantine.rejected_files "
             "JOIN current_files USING (file_path, file_hash) ORDER BY file_path"

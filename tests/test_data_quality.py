@@ -196,7 +196,8 @@ def test_values_too_new_to_judge_are_counted_not_guessed(crafted_run) -> None:
 def test_the_run_says_how_many_findings_of_each_severity_and_where(crafted_run) -> None:
     summary = crafted_run.summary()
     assert (
-        "Data quality: 2 ERROR, 15 WARN, 1 INFO findings: SELECT * FROM quality.dq_flags" in summary
+        "Data quality of the quarters run: 2 ERROR, 15 WARN, 1 INFO findings: "
+        "SELECT * FROM quality.dq_flags" in summary
     )
     assert str(crafted_run.quality_report) in summary
 

@@ -154,3 +154,22 @@ def test_the_quarter_that_has_just_closed(moment: dt.datetime, quarter: str) -> 
 def test_a_quarter_key_that_is_not_a_financial_quarter_is_refused(key: str) -> None:
     with pytest.raises(ValueError, match="is not a financial quarter"):
         reporting_period(key)
+
+
+def test_a_quarter_run_before_any_return_arrived_flags_every_missing_return(tmp_path) -> None:
+    # What the schedule does when returns are late: the register expects St Helens'
+    # six priorities every quarter from 2024-25 Q2, and none has arrived for Q3.
+    warehouse = tmp_path / "warehouse.duckdb"
+    build(DEFAULT_RETURNS_DIR, warehouse)
+    outcome = build(DEFAULT_RETURNS_DIR, warehouse, quarters=["2024-25-Q3"])
+    assert outcome.published, outcome.summary()
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        missing = connection.sql(
+            "SELECT priority_number FROM quality.dq_flags WHERE check_name = 'missing_return' "
+            "AND reporting_period = '2024-25 Q3' ORDER BY 1"
+        ).fetchall()
+    assert [p for (p,) in missing] == [1, 2, 3, 4, 5, 6]
+    # The run's summary counts the findings of the quarter it ran, not the warehouse's.
+    assert "Data quality of the quarters run: 0 ERROR, 6 WARN, 0 INFO findings" in (
+        outcome.summary()
+    )

@@ -1,6 +1,7 @@
 -- Returns the register (reference.expected_returns) expects that have not
 -- arrived: for each authority, every period from the register's first one up
--- to the latest period any return of that authority is as at.
+-- to the later of its latest return and the latest quarter a run was asked
+-- to build (so a quarter run before anything arrived flags every return).
 -- grain: authority, reporting_period, priority_number, check_name
 
 with register as (
@@ -18,9 +19,17 @@ arrived as (
 
 latest_quarter as (
 
-    select authority, max(financial_year_start * 4 + reporting_quarter - 1) as quarter_index
-    from arrived
-    group by authority
+    select
+        register_authorities.authority,
+        greatest(
+            max(arrived.financial_year_start * 4 + arrived.reporting_quarter - 1),
+            (select max(financial_year_start * 4 + reporting_quarter - 1)
+                from staging.stg_requested_quarters)
+        ) as quarter_index
+
+    from (select distinct authority from register) as register_authorities
+    left join arrived using (authority)
+    group by register_authorities.authority
 
 ),
 
