@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import IO
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
 
 from pipelines.paths import (
     DEFAULT_EXPECTED_RETURNS,
@@ -32,6 +35,46 @@ def load_rule_macros(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(rule_macros_sql())
 
 
+class WarehouseBusyError(RuntimeError):
+    """Another run is building this warehouse."""
+
+
+# The build locks this process holds, so that the run and its resource share one.
+_HELD_LOCKS: dict[Path, IO[str]] = {}
+
+
+@contextmanager
+def build_lock(published: Path) -> Iterator[None]:
+    """Hold the warehouse's build for one run: DuckDB lets only one process write a file,
+    so a second run is refused before it starts, not half-way through."""
+    path = published.with_name(f".{published.name}.lock")
+    if path in _HELD_LOCKS:
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError:
+        # The warehouse's folder cannot be written, so no run can build there: the
+        # run goes on to fail at its first write, with that error in its summary.
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise WarehouseBusyError(
+            f"another run is building {published} (it holds {path}): try again when it has finished"
+        ) from None
+    _HELD_LOCKS[path] = handle
+    try:
+        yield
+    finally:
+        del _HELD_LOCKS[path]
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
 class Warehouse(ConfigurableResource):
     """The DuckDB warehouse: built in a private file, published by an atomic swap.
 
@@ -46,6 +89,17 @@ class Warehouse(ConfigurableResource):
     """
 
     path: str = str(DEFAULT_WAREHOUSE)
+    _run_lock: ExitStack | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # A run from the UI, the schedule or the sensor holds the build as the
+        # command line does; released when the run ends, or by the OS if it dies.
+        self._run_lock = ExitStack()
+        self._run_lock.enter_context(build_lock(self.published_path))
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._run_lock is not None:
+            self._run_lock.close()
 
     @property
     def published_path(self) -> Path:

@@ -19,7 +19,13 @@ from pipelines.partitions import (
 )
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_REPORTS_DIR, EXPECTATIONS_DIR
 from pipelines.quality_report import flag_counts, write_quality_report
-from pipelines.resources import ReportsFolder, Warehouse, fetch_row
+from pipelines.resources import (
+    ReportsFolder,
+    Warehouse,
+    WarehouseBusyError,
+    build_lock,
+    fetch_row,
+)
 
 # The summary names this many rejected rows; the rest are in the quarantine table.
 REJECTED_ROWS_SHOWN = 20
@@ -120,6 +126,27 @@ def run_pipeline(
     quarters = sorted(set(quarters)) or quarters_in_folder(returns_dir)
     for key in quarters:
         reporting_period(key)  # refuses a key that is not a financial quarter
+    try:
+        with build_lock(warehouse):
+            return _run(returns_dir, warehouse, quarters, reports_dir, expected_returns,
+                        expectations_dir, instance)  # fmt: skip
+    except WarehouseBusyError as busy:
+        return RunOutcome(
+            succeeded=False, returns_dir=returns_dir, warehouse=warehouse,
+            build_warehouse=Warehouse(path=str(warehouse)).build_path, run_id="not started",
+            quarters=quarters, failed_steps=[("start", str(busy))], published=False,
+        )  # fmt: skip
+
+
+def _run(
+    returns_dir: Path,
+    warehouse: Path,
+    quarters: list[str],
+    reports_dir: Path,
+    expected_returns: Path,
+    expectations_dir: Path,
+    instance: DagsterInstance,
+) -> RunOutcome:
     job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
     warehouse_resource = Warehouse(path=str(warehouse))
     result = job.execute_in_process(

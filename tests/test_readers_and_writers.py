@@ -161,3 +161,35 @@ def test_a_run_that_fails_a_blocking_check_leaves_the_published_warehouse_as_it_
             "SELECT count(*) FROM raw.return_files WHERE file_path = ?",
             params=[PRIORITY_1_Q2.as_posix()],
         ).fetchall() == [(2,)]
+
+
+def test_a_second_run_is_refused_while_one_is_building(published, tmp_path) -> None:
+    returns, warehouse = published
+    published_before = digest(warehouse)
+    lock = warehouse.with_name(".warehouse.duckdb.lock")
+    first = run_command(tmp_path, returns, warehouse)
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and _held(lock)):  # the first run has taken the build
+        assert first.poll() is None, first.communicate()[0]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    (tmp_path / "second").mkdir()
+    second = run_command(tmp_path / "second", returns, warehouse)
+    second_output, _ = second.communicate(timeout=120)
+    first_output, _ = first.communicate(timeout=600)
+    assert second.returncode == 1
+    assert f"another run is building {warehouse}" in second_output
+    assert first.returncode == 0, first_output
+    assert "(published)" in first_output and digest(warehouse) != published_before
+
+
+def _held(lock: Path) -> bool:
+    import fcntl
+
+    with lock.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
