@@ -1,6 +1,7 @@
 # The two commands of the README, and the set-up they both need.
 #   make run    build the warehouse from data/raw into data/warehouse.duckdb
 #   make test   lint and run the test suite
+#   make benchmark  time the pipeline against bare DuckDB at three scales (minutes)
 # Set-up is automatic: a pinned uv in .tools/, the locked environment in .venv/.
 
 SHELL := /bin/bash
@@ -19,7 +20,7 @@ export DAGSTER_COMPUTE_LOGS_DIR := $(CURDIR)/.dagster/compute_logs
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test lint dev setup
+.PHONY: run test lint dev setup benchmark
 
 run: $(VENV)/.synced
 	$(VENV)/bin/python -m pipelines run
@@ -36,6 +37,9 @@ dev: $(VENV)/.synced
 	$(VENV)/bin/dagster dev
 
 setup: $(VENV)/.synced
+
+benchmark: $(VENV)/.synced
+	$(VENV)/bin/python -m benchmarks.run_benchmark
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

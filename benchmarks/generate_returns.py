@@ -1,7 +1,7 @@
 """Synthetic quarterly returns at any scale, deterministic for a seed.
 
     python benchmarks/generate_returns.py OUT_DIR --authorities 50 --quarters 12 \
-        --indicators 250 [--seed 7]
+        --indicators 250 [--seed 7] [--expected-returns PATH]
 
 One file per authority and quarter (`<authority>/<year>/<quarter>.csv`), each a
 valid return of the contract with every indicator, typed as services type:
@@ -43,6 +43,7 @@ HEADER = [
     "commentary",
 ]
 FIRST_YEAR = 2021
+FIRST_PERIOD = f"{FIRST_YEAR}-{(FIRST_YEAR + 1) % 100:02d} Q1"
 TEXT_CELLS = ("N/A", "-", "To be reported in Q3", "Data collection currently suspended by NHS")
 ARROWS = ("\u2191", "\u2193", "\u2194")
 QUARTILES = ("1st", "2nd", "3rd", "4th")
@@ -152,13 +153,22 @@ def write_return(
 
 
 def generate(
-    out_dir: Path, authorities: int, quarters: int, indicator_count: int, seed: int = 7
+    out_dir: Path,
+    authorities: int,
+    quarters: int,
+    indicator_count: int,
+    seed: int = 7,
+    *,
+    first_quarter: int = 0,
 ) -> dict[str, int]:
-    rng = random.Random(seed)
-    catalogue = indicators(indicator_count, rng)
+    """Returns for quarters `first_quarter` to `quarters - 1` (0 is 2021-22 Q1) of every
+    authority. Each file has its own random stream, so generating one more quarter
+    later adds that quarter's files and leaves the others byte for byte the same."""
+    catalogue = indicators(indicator_count, random.Random(seed))
     files = rows = 0
     for authority in range(1, authorities + 1):
-        for index in range(quarters):
+        for index in range(first_quarter, quarters):
+            rng = random.Random(f"{seed}-{authority}-{index}")
             year, quarter = FIRST_YEAR + index // 4, index % 4 + 1
             path = (
                 out_dir
@@ -175,6 +185,18 @@ def generate(
     return {"files": files, "rows": rows}
 
 
+def write_expected_returns(path: Path, authorities: int, indicator_count: int) -> None:
+    """The register that says every authority returns every priority each quarter."""
+    priorities = sorted({number % 6 + 1 for number in range(1, indicator_count + 1)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(["authority", "priority", "frequency", "from_period"])
+        for authority in range(1, authorities + 1):
+            for priority in priorities:
+                writer.writerow([f"Authority {authority:03d}", priority, "Quarterly", FIRST_PERIOD])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -184,6 +206,11 @@ def main() -> None:
     parser.add_argument("--quarters", type=int, required=True)
     parser.add_argument("--indicators", type=int, required=True)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--expected-returns",
+        type=Path,
+        help="also write the expected-returns register for these authorities here",
+    )
     arguments = parser.parse_args()
     made = generate(
         arguments.out_dir,
@@ -192,6 +219,10 @@ def main() -> None:
         arguments.indicators,
         arguments.seed,
     )
+    if arguments.expected_returns:
+        write_expected_returns(
+            arguments.expected_returns, arguments.authorities, arguments.indicators
+        )
     print(f"{made['files']} files, {made['rows']} indicator rows in {arguments.out_dir}")
 
 

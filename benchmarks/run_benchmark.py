@@ -1,0 +1,423 @@
+"""The benchmark: the pipeline as users run it, against the bare engine, at three scales.
+
+    make benchmark                      # every scale, 3 runs of each measure
+    .venv/bin/python -m benchmarks.run_benchmark --scales sample,small --repeats 5
+
+For each scale it generates synthetic returns (benchmarks/generate_returns.py,
+cached in benchmarks/.work/) and measures, in separate processes so that each
+starts cold:
+
+- the whole pipeline as the README runs it (`python -m pipelines run`), with a
+  fresh warehouse and fresh Dagster storage: wall time, peak memory, and the
+  time of each stage inside it, read from the run's Dagster event log;
+- the bare reference (benchmarks/reference.sql): the same core work in one
+  DuckDB script on the same files;
+- adding one quarter to that history (`run --period` on the warehouse the full
+  run left), against rebuilding everything with that quarter from nothing.
+
+`sample` is the README's own run on data/raw. The table (median and min-max
+over the repeats) and the targets met or missed are printed and written to
+benchmarks/results.md with the machine they came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from benchmarks.generate_returns import FIRST_YEAR, generate, write_expected_returns
+from pipelines.partitions import partition_key
+from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_RETURNS_DIR, PROJECT_ROOT
+
+BENCHMARKS = PROJECT_ROOT / "benchmarks"
+WORK = BENCHMARKS / ".work"
+RESULTS = BENCHMARKS / "results.md"
+REFERENCE_SQL = BENCHMARKS / "reference.sql"
+SEED = 7
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    authorities: int
+    quarters: int
+    indicators: int
+
+    @property
+    def generated(self) -> bool:
+        return self.name != "sample"
+
+    @property
+    def size(self) -> str:
+        if not self.generated:
+            return "data/raw"
+        return f"{self.authorities} x {self.quarters} x {self.indicators}"
+
+
+SCALES = {
+    "sample": Scale("sample", 0, 0, 0),
+    "small": Scale("small", 1, 4, 100),
+    "medium": Scale("medium", 50, 12, 250),
+    "large": Scale("large", 400, 12, 300),
+}
+
+# Targets of issue 6, on a 2-core machine.
+PIPELINE_OVER_REFERENCE = 2.0
+PEAK_MEMORY = 4 * GIB
+ADD_QUARTER_OVER_REBUILD = 0.15
+SAMPLE_COLD_SECONDS = 10.0
+
+
+@dataclass
+class Measure:
+    """One measured process."""
+
+    seconds: float
+    peak_bytes: int
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Inputs:
+    history: Path  # the scale's quarters
+    with_next_quarter: Path  # the same files and one quarter more
+    expected_returns: Path
+    next_quarter: str | None  # its partition key
+    rows: int | None  # indicator rows generated
+
+
+def prepare(scale: Scale) -> Inputs:
+    """The scale's returns, generated once and kept in benchmarks/.work/."""
+    if not scale.generated:
+        return Inputs(
+            DEFAULT_RETURNS_DIR, DEFAULT_RETURNS_DIR, DEFAULT_EXPECTED_RETURNS, None, None
+        )
+    folder = WORK / f"{scale.name}-{scale.size.replace(' x ', 'x')}-seed{SEED}"
+    history, with_next = folder / "returns", folder / "returns-and-next-quarter"
+    register = folder / "expected_returns.csv"
+    done = folder / "generated.txt"
+    if not done.is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        made = generate(history, scale.authorities, scale.quarters, scale.indicators, SEED)
+        shutil.copytree(history, with_next, copy_function=os.link)
+        generate(with_next, scale.authorities, scale.quarters + 1, scale.indicators, SEED,
+                 first_quarter=scale.quarters)  # fmt: skip
+        write_expected_returns(register, scale.authorities, scale.indicators)
+        done.write_text(f"{made['rows']}\n")
+    next_year, next_quarter = divmod(scale.quarters, 4)
+    next_key = partition_key(FIRST_YEAR + next_year, next_quarter + 1)
+    return Inputs(history, with_next, register, next_key, int(done.read_text()))
+
+
+def measure_process(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall time and peak resident memory of a process started cold."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        tail = output.decode(errors="replace")[-3000:]
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{tail}")
+    return seconds, usage.ru_maxrss * 1024
+
+
+def run_pipeline(inputs: Inputs, returns: Path, workdir: Path, periods: list[str]) -> Measure:
+    storage = workdir / "dagster"
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(PROJECT_ROOT),
+        "DAGSTER_STORAGE_DIR": str(storage),
+        "DAGSTER_COMPUTE_LOGS_DIR": str(storage / "compute_logs"),
+    }
+    command = [
+        sys.executable, "-m", "pipelines", "run", "--returns-dir", str(returns),
+        "--warehouse", str(workdir / "warehouse.duckdb"),
+        "--expected-returns", str(inputs.expected_returns),
+        "--reports-dir", str(workdir / "reports"),
+    ]  # fmt: skip
+    for period in periods:
+        command += ["--period", period]
+    started = time.time()
+    seconds, peak = measure_process(command, env)
+    return Measure(seconds, peak, stage_times(storage, started, seconds))
+
+
+def stage_times(storage: Path, process_started: float, process_seconds: float) -> dict[str, float]:
+    """Where the run's time went, from its Dagster event log."""
+    os.environ["DAGSTER_STORAGE_DIR"] = str(storage)
+    os.environ["DAGSTER_COMPUTE_LOGS_DIR"] = str(storage / "compute_logs")
+    from dagster import DagsterEventType, DagsterInstance
+
+    with DagsterInstance.from_config(str(PROJECT_ROOT)) as instance:
+        (run,) = instance.get_runs(limit=1)
+        records = instance.all_logs(run.run_id)
+    stages: dict[str, float] = {}
+    step_started: dict[str, float] = {}
+    for record in records:
+        event = record.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            step_started[event.step_key] = record.timestamp
+        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            stage = stage_of(event.step_key)
+            spent = record.timestamp - step_started[event.step_key]
+            stages[stage] = stages.get(stage, 0.0) + spent
+    run_seconds = records[-1].timestamp - records[0].timestamp
+    stages["Dagster between steps"] = run_seconds - sum(stages.values())
+    stages["start-up (imports, definitions)"] = records[0].timestamp - process_started
+    stages["after the run (summary, data-quality page)"] = (
+        process_started + process_seconds - records[-1].timestamp
+    )
+    return stages
+
+
+STAGES = (
+    "start-up (imports, definitions)",
+    "read returns",
+    "gate (Pandera)",
+    "SQL models and their checks",
+    "data-quality findings",
+    "expectations (Great Expectations)",
+    "quarterly reports",
+    "publish",
+    "Dagster between steps",
+    "after the run (summary, data-quality page)",
+)
+
+
+def stage_of(step_key: str) -> str:
+    if step_key == "ingest_returns":
+        return "read returns"
+    if step_key == "return_gate" or step_key.startswith("validated__"):
+        return "gate (Pandera)"
+    if step_key.endswith("_expectations"):
+        return "expectations (Great Expectations)"
+    if step_key == "quarterly_reports":
+        return "quarterly reports"
+    if step_key == "published_warehouse":
+        return "publish"
+    if step_key.startswith("quality__"):
+        return "data-quality findings"
+    return "SQL models and their checks"
+
+
+def run_reference(returns: Path, workdir: Path) -> Measure:
+    script = REFERENCE_SQL.read_text().replace("{returns_glob}", f"{returns}/**/*.csv")
+    (workdir / "reference.sql").write_text(script)
+    code = "import duckdb, sys; duckdb.connect(sys.argv[2]).execute(open(sys.argv[1]).read())"
+    command = [sys.executable, "-c", code, str(workdir / "reference.sql"),
+               str(workdir / "reference.duckdb")]  # fmt: skip
+    return Measure(*measure_process(command))
+
+
+@dataclass
+class ScaleResult:
+    scale: Scale
+    inputs: Inputs
+    pipeline: list[Measure] = field(default_factory=list)
+    reference: list[Measure] = field(default_factory=list)
+    add_quarter: list[Measure] = field(default_factory=list)
+    rebuild: list[Measure] = field(default_factory=list)
+
+
+def bench(scale: Scale, repeats: int) -> ScaleResult:
+    inputs = prepare(scale)
+    result = ScaleResult(scale, inputs)
+    for repeat in range(repeats):
+        print(f"  {scale.name}: run {repeat + 1} of {repeats}", flush=True)
+        with tempfile.TemporaryDirectory(dir=WORK) as scratch:
+            scratch = Path(scratch)
+            full, rebuilt, reference = scratch / "full", scratch / "rebuild", scratch / "reference"
+            for folder in (full, rebuilt, reference):
+                folder.mkdir()
+            result.pipeline.append(run_pipeline(inputs, inputs.history, full, []))
+            if inputs.next_quarter is None:
+                continue
+            result.reference.append(run_reference(inputs.history, reference))
+            result.add_quarter.append(
+                run_pipeline(inputs, inputs.with_next_quarter, full, [inputs.next_quarter])
+            )
+            result.rebuild.append(run_pipeline(inputs, inputs.with_next_quarter, rebuilt, []))
+    return result
+
+
+def size_cell(result: ScaleResult) -> str:
+    rows = result.inputs.rows
+    return result.scale.size + (f" ({rows:,} rows)" if rows is not None else "")
+
+
+def seconds_cell(measures: list[Measure]) -> tuple[str, str]:
+    times = [m.seconds for m in measures]
+    return f"{statistics.median(times):.1f}", f"{min(times):.1f}-{max(times):.1f}"
+
+
+def median(measures: list[Measure]) -> float:
+    return statistics.median(m.seconds for m in measures)
+
+
+def peak(measures: list[Measure]) -> int:
+    return max(m.peak_bytes for m in measures)
+
+
+def report(results: list[ScaleResult]) -> str:
+    lines = [
+        "| scale | authorities x quarters x indicators | measure | median s | min-max s "
+        "| peak memory MiB |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for result in results:
+        for label, measures in (
+            ("pipeline, cold, every quarter", result.pipeline),
+            ("bare DuckDB reference", result.reference),
+            ("add one quarter to that history", result.add_quarter),
+            ("rebuild with that quarter", result.rebuild),
+        ):
+            if measures:
+                middle, spread = seconds_cell(measures)
+                lines.append(
+                    f"| {result.scale.name} | {size_cell(result)} | {label} | {middle} | {spread} "
+                    f"| {peak(measures) / 2**20:.0f} |"
+                )
+    lines += ["", "Ratios, measured in the same run:", ""]
+    for result in results:
+        if result.reference:
+            lines.append(
+                f"- {result.scale.name}: pipeline / reference = "
+                f"{median(result.pipeline) / median(result.reference):.1f}x; "
+                f"add one quarter / rebuild = "
+                f"{median(result.add_quarter) / median(result.rebuild):.0%}"
+            )
+    lines += ["", "Where the pipeline's time goes (median seconds per stage, cold run):", ""]
+    names = [r.scale.name for r in results]
+    lines += [f"| stage | {' | '.join(names)} |", "|---|" + "---:|" * len(names)]
+    for stage in STAGES:
+        cells = [
+            f"{statistics.median(m.stages.get(stage, 0.0) for m in r.pipeline):.1f}"
+            for r in results
+        ]
+        lines.append(f"| {stage} | {' | '.join(cells)} |")
+    lines += ["", "Targets:", "", *targets(results)]
+    return "\n".join(lines)
+
+
+def targets(results: list[ScaleResult]) -> list[str]:
+    by_name = {r.scale.name: r for r in results}
+    verdicts = []
+    if large := by_name.get("large"):
+        ratio = median(large.pipeline) / median(large.reference)
+        verdicts.append(
+            verdict(
+                ratio <= PIPELINE_OVER_REFERENCE,
+                f"large: pipeline within "
+                f"{PIPELINE_OVER_REFERENCE:.0f}x of the reference: {ratio:.1f}x "
+                f"({median(large.pipeline):.0f} s against {median(large.reference):.1f} s)",
+                large.pipeline,
+            )
+        )
+        used = peak(large.pipeline + large.add_quarter + large.rebuild)
+        verdicts.append(
+            verdict(
+                used < PEAK_MEMORY, f"large: peak memory under 4 GiB: {used / GIB:.2f} GiB", None
+            )
+        )
+        share = median(large.add_quarter) / median(large.rebuild)
+        verdicts.append(
+            verdict(
+                share < ADD_QUARTER_OVER_REBUILD,
+                f"large: adding one quarter under "
+                f"{ADD_QUARTER_OVER_REBUILD:.0%} of a rebuild: {share:.0%}",
+                large.add_quarter,
+            )
+        )
+    if sample := by_name.get("sample"):
+        took = median(sample.pipeline)
+        verdicts.append(
+            verdict(
+                took < SAMPLE_COLD_SECONDS,
+                f"sample: the README's run, cold, under {SAMPLE_COLD_SECONDS:.0f} s: {took:.1f} s",
+                sample.pipeline,
+            )
+        )
+    return verdicts or ["- (no target is measured at these scales)"]
+
+
+def verdict(met: bool, text: str, breakdown: list[Measure] | None) -> str:
+    line = f"- {'MET' if met else 'MISSED'}: {text}"
+    if not met and breakdown:
+        slowest = sorted(
+            ((statistics.median(m.stages.get(s, 0.0) for m in breakdown), s)
+             for s in STAGES),
+            reverse=True,
+        )[:3]  # fmt: skip
+        line += "; the slowest stages: " + ", ".join(f"{s} {t:.1f} s" for t, s in slowest)
+    return line
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or "unknown CPU",
+    )  # fmt: skip
+    memory_kib = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )  # fmt: skip
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in ("dagster", "duckdb", "polars", "pandera", "great-expectations")
+    )
+    return (
+        f"{cpu}, {len(os.sched_getaffinity(0))} cores available, "
+        f"{memory_kib / 2**20:.0f} GiB memory; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; {versions}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scales", default="sample,small,medium,large",
+                        help="comma-separated, from: " + ", ".join(SCALES))  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each measure")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the table")
+    arguments = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    scales = [SCALES[name] for name in arguments.scales.split(",")]
+    started = dt.datetime.now(dt.UTC)
+    results = []
+    for scale in scales:
+        print(f"{scale.name} ({scale.size})", flush=True)
+        results.append(bench(scale, arguments.repeats))
+    table = report(results)
+    print(table)
+    arguments.results.write_text(
+        "# Benchmark results\n\n"
+        f"Measured {started:%Y-%m-%d %H:%M} UTC by `make benchmark` "
+        f"(`python -m benchmarks.run_benchmark --scales {arguments.scales} "
+        f"--repeats {arguments.repeats}`), {arguments.repeats} runs of each measure.\n\n"
+        f"Machine: {machine()}.\n\n{table}\n"
+    )
+    print(f"\nWritten to {arguments.results}")
+
+
+if __name__ == "__main__":
+    main()
