@@ -90,6 +90,7 @@ class Warehouse(ConfigurableResource):
 
     path: str = str(DEFAULT_WAREHOUSE)
     _run_lock: ExitStack | None = PrivateAttr(default=None)
+    _build: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         # A run from the UI, the schedule or the sensor holds the build as the
@@ -98,8 +99,10 @@ class Warehouse(ConfigurableResource):
         self._run_lock.enter_context(build_lock(self.published_path))
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
+        self.release()
         if self._run_lock is not None:
             self._run_lock.close()
+            self._run_lock = None
 
     @property
     def published_path(self) -> Path:
@@ -112,17 +115,30 @@ class Warehouse(ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        build = self.build_path
-        build.parent.mkdir(parents=True, exist_ok=True)
-        if not build.exists() and self.published_path.is_file():
-            # The build carries the warehouse's history on from the last publication.
-            shutil.copyfile(self.published_path, build)
-        connection = self._open_build()
+        """A connection to the build. Within a run the build stays open from the first
+        step to publication, each step on a cursor of its own: opening the file,
+        loading the rules and checkpointing on close cost more than most steps' work."""
+        if self._build is None:
+            build = self.build_path
+            build.parent.mkdir(parents=True, exist_ok=True)
+            if not build.exists() and self.published_path.is_file():
+                # The build carries the warehouse's history on from the last publication.
+                shutil.copyfile(self.published_path, build)
+            self._build = self._open_build()
+            load_rule_macros(self._build)
+        cursor = self._build.cursor()
         try:
-            load_rule_macros(connection)
-            yield connection
+            yield cursor
         finally:
-            connection.close()
+            cursor.close()
+            if self._run_lock is None:
+                self.release()
+
+    def release(self) -> None:
+        """Close the build, so that its file is whole on disk and free for another process."""
+        if self._build is not None:
+            self._build.close()
+            self._build = None
 
     def _open_build(self) -> duckdb.DuckDBPyConnection:
         build = self.build_path
@@ -153,8 +169,11 @@ class Warehouse(ConfigurableResource):
         return duckdb.connect(str(build))
 
     def publish(self) -> None:
-        with self.connect() as connection:
-            connection.execute("CHECKPOINT")
+        # Closing the build checkpoints it, so the file alone holds everything written
+        # (opened first in case a killed run left writes in its log).
+        with self.connect():
+            pass
+        self.release()
         staged = self.published_path.with_name(f".{self.published_path.name}.publishing")
         shutil.copyfile(self.build_path, staged)
         with staged.open("rb") as copy:
