@@ -1,31 +1,46 @@
 """The report's charts: for each summary table, its split per priority as stacked bars.
 
-Drawn by matplotlib as SVG and embedded in the page, so nothing is fetched when
-it is read. Colour is never the only cue: each category also has its own
-hatching and its own label, the palette is Okabe and Ito's (safe for the common
-colour-blindnesses), and the SVG carries a title and a description that say the
-numbers in words for a screen reader.
+Written as SVG by hand and embedded in the page, so nothing is fetched when it
+is read. (A plotting library drew them before: a tenth of a second a chart and
+half a second to import, for three bar charts per report and a report per
+authority and quarter.) Colour is never the only cue: each category also has
+its own pattern and its own label, the palette is Okabe and Ito's (safe for the
+common colour-blindnesses), and the SVG carries a title and a description that
+say the numbers in words for a screen reader.
 """
 
 from __future__ import annotations
 
-import html
-import io
-import re
+import math
+from html import escape
 
-import matplotlib
-from matplotlib.figure import Figure
-
-# Okabe-Ito colours with hatching, in category order, per table.
+# Okabe-Ito colours with a pattern, in category order, per table.
 STYLES = {
-    "performance": (("#009E73", ""), ("#E69F00", "//"), ("#D55E00", "xx")),
-    "trend": (("#0072B2", ""), ("#D55E00", "xx"), ("#BBBBBB", "..")),
-    "quartiles": (("#0072B2", ""), ("#56B4E9", "//"), ("#E69F00", "\\\\"), ("#D55E00", "xx")),
+    "performance": (("#009E73", "solid"), ("#E69F00", "diagonal"), ("#D55E00", "cross")),
+    "trend": (("#0072B2", "solid"), ("#D55E00", "cross"), ("#BBBBBB", "dots")),
+    "quartiles": (
+        ("#0072B2", "solid"), ("#56B4E9", "diagonal"), ("#E69F00", "back-diagonal"),
+        ("#D55E00", "cross"),
+    ),
+}  # fmt: skip
+
+# The marks each pattern draws on its colour, in an 8 x 8 tile.
+PATTERN_MARKS = {
+    "solid": "",
+    "diagonal": '<path d="M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4" stroke="#222" stroke-width="1"/>',
+    "back-diagonal": '<path d="M-2,6 l4,4 M0,0 l8,8 M6,-2 l4,4" stroke="#222" stroke-width="1"/>',
+    "cross": '<path d="M0,0 l8,8 M8,0 l-8,8" stroke="#222" stroke-width="1"/>',
+    "dots": '<circle cx="4" cy="4" r="1.3" fill="#222"/>',
 }
 
-matplotlib.rcParams.update(
-    {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 9, "hatch.color": "#222222"}
-)
+WIDTH = 520
+LABEL_WIDTH = 90  # the priority labels left of the bars
+RIGHT_MARGIN = 20
+BAR_HEIGHT = 20
+BAR_GAP = 8
+AXIS_HEIGHT = 34  # tick labels and the axis title below the bars
+LEGEND_ROW = 20
+FONT = 'font-family="sans-serif" font-size="11"'
 
 
 def stacked_bars(
@@ -38,34 +53,72 @@ def stacked_bars(
     chart_id: str,
 ) -> str:
     """An SVG of one horizontal bar per row, split into the categories' counts."""
-    # A Figure of its own, not pyplot's global state: safe to draw from any thread.
-    figure = Figure(figsize=(5.2, 0.38 * len(bar_labels) + 1.1))
-    axes = figure.subplots()
-    lefts = [0] * len(bar_labels)
-    for index, (category, (colour, hatch)) in enumerate(zip(categories, STYLES[kind], strict=True)):
-        widths = [row[index] for row in counts]
-        axes.barh(bar_labels, widths, left=lefts, color=colour, hatch=hatch,
-                  edgecolor="#222222", linewidth=0.6, label=category)  # fmt: skip
-        lefts = [left + width for left, width in zip(lefts, widths, strict=True)]
-    axes.invert_yaxis()
-    axes.set_xlabel("Number of indicators")
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 if len(bar_labels) < 5 else -0.12),
-                ncol=len(categories), frameon=False, fontsize=8)  # fmt: skip
-    figure.tight_layout()
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]
-    # Dimensions in the page's own units, and the words a screen reader says.
-    opening = re.match(r"<svg[^>]*>", svg).group(0)
-    accessible = opening.replace(
-        "<svg",
-        f'<svg role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart"',
-        1,
+    styles = STYLES[kind]
+    if len(styles) != len(categories):
+        raise ValueError(f"a {kind} chart has {len(styles)} categories, not {len(categories)}")
+    plot_width = WIDTH - LABEL_WIDTH - RIGHT_MARGIN
+    step = _tick_step(max((sum(row) for row in counts), default=0))
+    axis_max = max(step, math.ceil(max((sum(r) for r in counts), default=0) / step) * step)
+    scale = plot_width / axis_max
+    bars_height = len(bar_labels) * (BAR_HEIGHT + BAR_GAP)
+    height = bars_height + AXIS_HEIGHT + LEGEND_ROW + 8
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+        "<defs>",
+        *(
+            f'<pattern id="{chart_id}-{index}" width="8" height="8" patternUnits="userSpaceOnUse">'
+            f'<rect width="8" height="8" fill="{colour}"/>{PATTERN_MARKS[pattern]}</pattern>'
+            for index, (colour, pattern) in enumerate(styles)
+        ),
+        "</defs>",
+    ]
+    for tick in range(0, axis_max + 1, step):
+        x = LABEL_WIDTH + tick * scale
+        parts += [
+            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{bars_height}" stroke="#ddd"/>',
+            f'<text x="{x:.1f}" y="{bars_height + 14}" text-anchor="middle" {FONT}>{tick}</text>',
+        ]
+    parts.append(
+        f'<text x="{LABEL_WIDTH + plot_width / 2:.1f}" y="{bars_height + 30}" '
+        f'text-anchor="middle" {FONT}>Number of indicators</text>'
     )
-    text = (
-        f'<title id="{chart_id}-title">{html.escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{html.escape(description)}</desc>'
-    )
-    return svg.replace(opening, accessible + text, 1)
+    for row_index, (label, row) in enumerate(zip(bar_labels, counts, strict=True)):
+        y = row_index * (BAR_HEIGHT + BAR_GAP) + BAR_GAP / 2
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT / 2 + 4:.1f}" text-anchor="end" '
+            f"{FONT}>{escape(label)}</text>"
+        )
+        left = 0
+        for index, count in enumerate(row):
+            if count:
+                parts.append(
+                    f'<rect x="{LABEL_WIDTH + left * scale:.1f}" y="{y:.1f}" '
+                    f'width="{count * scale:.1f}" height="{BAR_HEIGHT}" '
+                    f'fill="url(#{chart_id}-{index})" stroke="#222" stroke-width="0.6"/>'
+                )
+            left += count
+    legend_y = bars_height + AXIS_HEIGHT + 6
+    legend_x = float(LABEL_WIDTH)
+    for index, category in enumerate(categories):
+        parts += [
+            f'<rect x="{legend_x:.1f}" y="{legend_y}" width="12" height="12" '
+            f'fill="url(#{chart_id}-{index})" stroke="#222" stroke-width="0.6"/>',
+            f'<text x="{legend_x + 16:.1f}" y="{legend_y + 10}" {FONT}>{escape(category)}</text>',
+        ]
+        legend_x += 16 + 6.5 * len(category) + 14
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _tick_step(largest: int) -> int:
+    """A round step giving at most about six ticks: 1, 2, 5, 10, 20, 50, ..."""
+    for magnitude in (10**power for power in range(7)):
+        for multiple in (1, 2, 5):
+            if largest / (multiple * magnitude) <= 6:
+                return multiple * magnitude
+    return 10**7
