@@ -1,13 +1,18 @@
-"""Step 8, report: each authority's quarterly performance report, for each quarter built.
+"""Step 8, report: each authority's quarterly performance report, for the latest quarter built.
 
 An HTML page for the committee paper and a workbook of the same figures, written
-to the reports folder (git-ignored) from the tables this run built. Partitioned
-like the marts it reads: a quarter's run rewrites that quarter's reports.
+to the reports folder (git-ignored) from the tables this run built. A run
+writes the reports of the latest quarter it was asked for: the quarter going to
+committee. A run over the whole history would otherwise write a report for
+every authority and quarter there has ever been (4,800 at the scale the
+benchmark measures); an earlier quarter's reports are written when asked for,
+by `python -m pipelines report --period`.
 """
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from pipelines.partitions import FINANCIAL_QUARTERS, reporting_period
+from assets.raw_returns import requested_quarters
+from pipelines.partitions import partition_key, reporting_period
 from pipelines.report.files import write_reports
 from pipelines.resources import ReportsFolder, Warehouse
 
@@ -23,17 +28,19 @@ QUARTERLY_REPORTS = AssetKey(["quarterly_reports"])
         AssetKey(["marts", "fct_indicator_observations"]),
         AssetKey(["quality", "dq_flags"]),
     ],
-    partitions_def=FINANCIAL_QUARTERS,
     group_name="report",
-    description="Each authority's quarterly performance report for the quarter: an HTML page "
-    "(tables, charts, scorecards, data-quality caveats) and an Excel workbook.",
+    description="Each authority's quarterly performance report for the latest quarter the run "
+    "built: an HTML page (tables, charts, scorecards, data-quality caveats) and an Excel "
+    "workbook.",
     kinds={"html", "excel"},
 )
 def quarterly_reports(
     context: AssetExecutionContext, warehouse: Warehouse, reports_folder: ReportsFolder
 ) -> MaterializeResult:
-    written = []
+    quarters = requested_quarters(context)
+    if not quarters:
+        return MaterializeResult(metadata={"quarter": "none built", "files": []})
+    latest = partition_key(*max(quarters))
     with warehouse.connect() as connection:
-        for key in context.partition_keys:
-            written += write_reports(connection, reporting_period(key), reports_folder.quarterly)
-    return MaterializeResult(metadata={"files": [str(path) for path in written]})
+        written = write_reports(connection, reporting_period(latest), reports_folder.quarterly)
+    return MaterializeResult(metadata={"quarter": latest, "files": [str(path) for path in written]})

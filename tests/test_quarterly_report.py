@@ -29,6 +29,14 @@ def report_files(sample_run) -> tuple[Path, Path]:
     return folder / "st-helens-2024-25-Q2.html", folder / "st-helens-2024-25-Q2.xlsx"
 
 
+def test_a_run_over_several_quarters_writes_the_latest_quarters_reports(sample_run) -> None:
+    assert sample_run.quarters == ["2021-22-Q2", "2021-22-Q4", "2024-25-Q2"]
+    folder = sample_run.warehouse.parent / "reports" / "quarterly"
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "st-helens-2024-25-Q2.html", "st-helens-2024-25-Q2.xlsx",
+    ]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def page(report_files, tmp_path_factory) -> Iterator:
     if not CHROMIUM.exists():
