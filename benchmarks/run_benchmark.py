@@ -391,6 +391,16 @@ def machine() -> str:
     )
 
 
+def write_results(path: Path, results: list[ScaleResult], started: dt.datetime) -> None:
+    runs = ", ".join(f"{r.scale.name} {len(r.pipeline)}" for r in results)
+    path.write_text(
+        "# Benchmark results\n\n"
+        f"Measured {started:%Y-%m-%d %H:%M} UTC by `python -m benchmarks.run_benchmark "
+        f"{' '.join(sys.argv[1:])}`; runs of each measure: {runs}.\n\n"
+        f"Machine: {machine()}.\n\n{report(results)}\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -398,24 +408,20 @@ def main() -> None:
     parser.add_argument("--scales", default="sample,small,medium,large",
                         help="comma-separated, from: " + ", ".join(SCALES))  # fmt: skip
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measure")
+    parser.add_argument("--large-repeats", type=int, help="runs at the large scale, if fewer")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the table")
     arguments = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     scales = [SCALES[name] for name in arguments.scales.split(",")]
     started = dt.datetime.now(dt.UTC)
-    results = []
+    results: list[ScaleResult] = []
     for scale in scales:
         print(f"{scale.name} ({scale.size})", flush=True)
-        results.append(bench(scale, arguments.repeats))
-    table = report(results)
-    print(table)
-    arguments.results.write_text(
-        "# Benchmark results\n\n"
-        f"Measured {started:%Y-%m-%d %H:%M} UTC by `make benchmark` "
-        f"(`python -m benchmarks.run_benchmark --scales {arguments.scales} "
-        f"--repeats {arguments.repeats}`), {arguments.repeats} runs of each measure.\n\n"
-        f"Machine: {machine()}.\n\n{table}\n"
-    )
+        large = scale.name == "large" and arguments.large_repeats is not None
+        results.append(bench(scale, arguments.large_repeats if large else arguments.repeats))
+        # Written after each scale, so a long run stopped part-way keeps what it measured.
+        write_results(arguments.results, results, started)
+    print(report(results))
     print(f"\nWritten to {arguments.results}")
 
 
