@@ -152,6 +152,11 @@ def write_return(
     return len(rows)
 
 
+def quarter_at(index: int) -> tuple[int, int]:
+    """The financial year's start and the quarter of the index-th quarter (0 is 2021-22 Q1)."""
+    return FIRST_YEAR + index // 4, index % 4 + 1
+
+
 def generate(
     out_dir: Path,
     authorities: int,
@@ -169,7 +174,7 @@ def generate(
     for authority in range(1, authorities + 1):
         for index in range(first_quarter, quarters):
             rng = random.Random(f"{seed}-{authority}-{index}")
-            year, quarter = FIRST_YEAR + index // 4, index % 4 + 1
+            year, quarter = quarter_at(index)
             path = (
                 out_dir
                 / f"authority-{authority:03d}"

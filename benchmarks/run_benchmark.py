@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.generate_returns import FIRST_YEAR, generate, write_expected_returns
+from benchmarks.generate_returns import generate, quarter_at, write_expected_returns
 from pipelines.partitions import partition_key
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_RETURNS_DIR, PROJECT_ROOT
 
@@ -116,8 +116,7 @@ def prepare(scale: Scale) -> Inputs:
                  first_quarter=scale.quarters)  # fmt: skip
         write_expected_returns(register, scale.authorities, scale.indicators)
         done.write_text(f"{made['rows']}\n")
-    next_year, next_quarter = divmod(scale.quarters, 4)
-    next_key = partition_key(FIRST_YEAR + next_year, next_quarter + 1)
+    next_key = partition_key(*quarter_at(scale.quarters))
     return Inputs(history, with_next, register, next_key, int(done.read_text()))
 
 

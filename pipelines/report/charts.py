@@ -57,8 +57,9 @@ def stacked_bars(
     if len(styles) != len(categories):
         raise ValueError(f"a {kind} chart has {len(styles)} categories, not {len(categories)}")
     plot_width = WIDTH - LABEL_WIDTH - RIGHT_MARGIN
-    step = _tick_step(max((sum(row) for row in counts), default=0))
-    axis_max = max(step, math.ceil(max((sum(r) for r in counts), default=0) / step) * step)
+    largest = max((sum(row) for row in counts), default=0)
+    step = _tick_step(largest)
+    axis_max = max(step, math.ceil(largest / step) * step)
     scale = plot_width / axis_max
     bars_height = len(bar_labels) * (BAR_HEIGHT + BAR_GAP)
     height = bars_height + AXIS_HEIGHT + LEGEND_ROW + 8

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from pipelines.partitions import partition_key, reporting_period
+
 # The three published tables: mart, its categories (column, label), and what the
 # summary sentence counts as the headline share.
 SUMMARY_TABLES = {
@@ -61,7 +63,7 @@ def authorities_with_period(connection: duckdb.DuckDBPyConnection, period: str) 
 
 def load(connection: duckdb.DuckDBPyConnection, authority: str, period: str) -> QuarterlyReportData:
     year, quarter = int(period[:4]), int(period[-1])
-    year_earlier = f"{year - 1}-{year % 100:02d} Q{quarter}"
+    year_earlier = reporting_period(partition_key(year - 1, quarter))
     tables, earlier = {}, {}
     for key, (mart, _) in SUMMARY_TABLES.items():
         tables[key] = _rows(
@@ -83,7 +85,7 @@ def load(connection: duckdb.DuckDBPyConnection, authority: str, period: str) -> 
             params=[authority],
         ).fetchall()
     )
-    quarters = [f"{year}-{(year + 1) % 100:02d} Q{q}" for q in range(1, quarter + 1)]
+    quarters = [reporting_period(partition_key(year, q)) for q in range(1, quarter + 1)]
     scorecard = _rows(
         connection,
         """
