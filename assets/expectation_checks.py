@@ -2,7 +2,8 @@
 
 A suite lives in schemas/expectations/ as `<table>.json` (the Great Expectations
 suite) beside `<table>.sql` (the batch it validates: the table, with the
-columns it must agree with). Each suite makes two checks on its table from one
+columns it must agree with; a batch that names `$run_id` is given the run's id,
+to validate only what the run changed). Each suite makes two checks on its table from one
 validation: `expectations_critical`, blocking, since a failure means the
 tables are wrong and must not be published; and `expectations_warning`, which
 is shown but blocks nothing. Every expectation's outcome is also written to
@@ -20,6 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 from dagster import (
+    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
@@ -66,7 +68,9 @@ def discover_suites(directory: Path = EXPECTATIONS_DIR) -> list[Suite]:
     return [Suite(path.stem) for path in sorted(directory.glob("*.json"))]
 
 
-def validate(connection: duckdb.DuckDBPyConnection, suite: Suite, directory: Path) -> pl.DataFrame:
+def validate(
+    connection: duckdb.DuckDBPyConnection, suite: Suite, directory: Path, run_id: str
+) -> pl.DataFrame:
     """Run the suite on its batch; one row per expectation."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
@@ -85,7 +89,10 @@ def validate(connection: duckdb.DuckDBPyConnection, suite: Suite, directory: Pat
         ),
     )
     expectations = gx.ExpectationSuite(**json.loads((directory / f"{suite.name}.json").read_text()))
-    batch_frame = connection.sql((directory / f"{suite.name}.sql").read_text()).df()
+    batch_sql = (directory / f"{suite.name}.sql").read_text()
+    batch_frame = connection.sql(
+        batch_sql, params={"run_id": run_id} if "$run_id" in batch_sql else None
+    ).df()
     batch = (
         context.data_sources.add_pandas("warehouse")
         .add_dataframe_asset(suite.name)
@@ -129,9 +136,13 @@ def build_expectation_checks(suite: Suite) -> AssetChecksDefinition:
     ]
 
     @multi_asset_check(specs=specs, name=f"{suite.name}_expectations")
-    def run_suite(warehouse: Warehouse, expectation_suites: ExpectationSuites):
+    def run_suite(
+        context: AssetCheckExecutionContext,
+        warehouse: Warehouse,
+        expectation_suites: ExpectationSuites,
+    ):
         with warehouse.connect() as connection:
-            outcomes = validate(connection, suite, expectation_suites.directory)
+            outcomes = validate(connection, suite, expectation_suites.directory, context.run.run_id)
             connection.execute(RESULTS_DDL)
             connection.execute(
                 "DELETE FROM quality.expectation_results WHERE suite = ?", [suite.name]

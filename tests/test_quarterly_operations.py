@@ -126,6 +126,28 @@ def test_every_changed_figure_is_audited_with_the_files_it_came_from(corrected) 
     assert ("CYP-01", "2021-22 Q4", "value", "17.0", "12.0") in [c[:5] for c in changes]
 
 
+def test_the_fact_suite_validates_the_quarter_run_and_the_rows_its_new_files_gave(corrected):
+    # Great Expectations copies its batch into pandas: a quarterly run must not pay for
+    # the whole history, but every row it could have changed is checked, the corrected
+    # 2021-22 outturn's included though that quarter was not run.
+    again, _ = corrected
+    with duckdb.connect(str(again.warehouse), read_only=True) as connection:
+        (rows_checked,) = connection.sql(
+            "SELECT DISTINCT rows_checked FROM quality.expectation_results "
+            "WHERE suite = 'fct_indicator_observations'"
+        ).fetchall()[0:1][0]
+        total, run_or_new_files, from_outturn_file = connection.sql(
+            "WITH this_run AS (SELECT max(loaded_at) AS loaded_at FROM raw.return_files) "
+            "SELECT count(*), "
+            "count(*) FILTER (WHERE period_key = '2024-25 Q2' OR source_loaded_at = loaded_at), "
+            "count(*) FILTER (WHERE source_file_path = ? AND source_loaded_at = loaded_at) "
+            "FROM marts.fct_indicator_observations, this_run",
+            params=[OUTTURN_2021_22.as_posix()],
+        ).fetchall()[0]
+    assert from_outturn_file > 0
+    assert rows_checked == run_or_new_files < total
+
+
 def test_the_superseded_return_stays_in_raw(corrected) -> None:
     again, _ = corrected
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
