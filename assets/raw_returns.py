@@ -17,7 +17,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from assets.return_files import UnreadableReturnError, discover_returns, file_hash, read_return
 from pipelines.partitions import FINANCIAL_QUARTERS, partition_key
 from pipelines.resources import ReturnsFolder, Warehouse, fetch_row
-from schemas.return_contract import CONTRACT_COLUMNS
+from schemas.return_contract import RAW_COLUMNS
 
 RAW_RETURNS = AssetKey(["raw", "returns"])
 RAW_RETURN_FILES = AssetKey(["raw", "return_files"])
@@ -25,7 +25,10 @@ RAW_FOLDER_SCANS = AssetKey(["raw", "folder_scans"])
 RAW_REQUESTED_QUARTERS = AssetKey(["raw", "requested_quarters"])
 REJECTED_FILES = AssetKey(["quarantine", "rejected_files"])
 
-_CONTRACT_COLUMNS_DDL = ",\n    ".join(f"{column} VARCHAR" for column in CONTRACT_COLUMNS)
+_RAW_COLUMNS_DDL = ",\n    ".join(f"{column} VARCHAR" for column in RAW_COLUMNS)
+_ADDED_COLUMNS_DDL = "\n".join(
+    f"ALTER TABLE raw.returns ADD COLUMN IF NOT EXISTS {column} VARCHAR;" for column in RAW_COLUMNS
+)
 
 RAW_TABLES_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -40,6 +43,7 @@ CREATE TABLE IF NOT EXISTS raw.return_files (
     header VARCHAR[] NOT NULL,
     rows_read INTEGER NOT NULL,
     loaded_at TIMESTAMP NOT NULL,
+    return_kind VARCHAR NOT NULL DEFAULT 'indicator',
     PRIMARY KEY (file_path, file_hash)
 );
 CREATE TABLE IF NOT EXISTS raw.returns (
@@ -48,10 +52,16 @@ CREATE TABLE IF NOT EXISTS raw.returns (
     sheet VARCHAR,
     row_number INTEGER NOT NULL,
     loaded_at TIMESTAMP NOT NULL,
-    {_CONTRACT_COLUMNS_DDL},
+    return_kind VARCHAR NOT NULL DEFAULT 'indicator',
+    {_RAW_COLUMNS_DDL},
     extra_columns JSON,
     PRIMARY KEY (file_hash, file_path, row_number)
 );
+-- A warehouse built before milestone and comparator returns were read holds
+-- indicator returns only; it gains their columns.
+ALTER TABLE raw.returns ADD COLUMN IF NOT EXISTS return_kind VARCHAR DEFAULT 'indicator';
+ALTER TABLE raw.return_files ADD COLUMN IF NOT EXISTS return_kind VARCHAR DEFAULT 'indicator';
+{_ADDED_COLUMNS_DDL}
 CREATE TABLE IF NOT EXISTS raw.folder_scans (
     scanned_at TIMESTAMP NOT NULL,
     file_path VARCHAR NOT NULL,
@@ -81,7 +91,8 @@ CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
         AssetSpec(
             RAW_RETURNS,
             description="Every row of every return as typed: text cells with their lineage "
-            "(file path, sheet, row number, file hash, load time). Grain: file version, row.",
+            "(file path, sheet, row number, file hash, load time) and the kind of return "
+            "(indicator, milestone, comparator). Grain: file version, row.",
         ),
         AssetSpec(
             RAW_RETURN_FILES,
@@ -159,6 +170,7 @@ def ingest_returns(
                     "file_path": relative_path,
                     "file_hash": digest,
                     "file_format": return_file.file_format,
+                    "return_kind": return_file.kind.name,
                     "sheet": return_file.sheet,
                     "encoding": return_file.encoding,
                     "header_row": return_file.header_row,

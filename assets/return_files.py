@@ -2,7 +2,8 @@
 
 A return is a `.csv` (UTF-8, with or without a byte-order mark, or Windows-1252
 from Excel's "CSV" save) or an `.xlsx` (the sheet named `Return`, else the
-first). The header is the first row that names the required columns; a title
+first). The header is the first row that names the required columns of its kind
+of return (indicator, milestone or comparator: schemas.return_contract); a title
 block above it and blank rows inside the table are skipped. Nothing is parsed
 here: every cell stays text, so `raw.returns` keeps the return losslessly.
 A file that cannot be read at all raises `UnreadableReturnError` with a reason a
@@ -24,10 +25,12 @@ from pathlib import Path
 import polars as pl
 
 from schemas.return_contract import (
-    CONTRACT_COLUMN_BY_HEADER_KEY,
-    CONTRACT_COLUMNS,
-    REQUIRED_COLUMNS,
+    INDICATOR_RETURN,
+    RAW_COLUMNS,
+    RETURN_KINDS,
+    ReturnKind,
     header_key,
+    kind_of_header,
 )
 
 RETURN_SUFFIXES = (".csv", ".xlsx")
@@ -47,7 +50,8 @@ class UnreadableReturnError(Exception):
 class ReturnFile:
     """One return file read into text rows, with what is needed to trace each row back."""
 
-    rows: pl.DataFrame  # row_number, every contract column, extra_columns (JSON text)
+    kind: ReturnKind
+    rows: pl.DataFrame  # row_number, return_kind, every raw column, extra_columns (JSON text)
     file_format: str
     sheet: str | None
     encoding: str | None
@@ -78,7 +82,8 @@ def read_return(path: Path, content: bytes) -> ReturnFile:
         raise UnreadableReturnError(f"'{suffix}' is not a return format: expected .csv or .xlsx")
     if returned.rows.is_empty():
         raise UnreadableReturnError(
-            f"the file has a header (row {returned.header_row}) but no indicator rows below it"
+            f"the file has a header (row {returned.header_row}) but no "
+            f"{returned.kind.row_noun} rows below it"
         )
     return returned
 
@@ -178,14 +183,14 @@ def _number_text(number: float) -> str:
 def _from_grid(
     grid: list[list[str | None]], *, file_format: str, sheet: str | None, encoding: str | None
 ) -> ReturnFile:
-    header_index, columns = _find_header(grid)
+    header_index, kind, columns = _find_header(grid)
     header = [cell or "" for cell in grid[header_index]]
     records: list[dict[str, str | None]] = []
     for index in range(header_index + 1, len(grid)):
         cells = grid[index]
         if all(cell is None or not str(cell).strip() for cell in cells):
             continue
-        record: dict[str, str | None] = dict.fromkeys(CONTRACT_COLUMNS)
+        record: dict[str, str | None] = dict.fromkeys(RAW_COLUMNS)
         extra: dict[str, str] = {}
         for position, cell in enumerate(cells):
             if cell is None or cell == "":
@@ -196,11 +201,13 @@ def _from_grid(
             else:
                 extra[_extra_column_name(header, position)] = cell
         record["row_number"] = index + 1
+        record["return_kind"] = kind.name
         record["extra_columns"] = json.dumps(extra, ensure_ascii=False) if extra else None
         records.append(record)
-    schema = {"row_number": pl.Int32, **dict.fromkeys(CONTRACT_COLUMNS, pl.Utf8)}
-    schema["extra_columns"] = pl.Utf8
+    schema = {"row_number": pl.Int32, "return_kind": pl.Utf8}
+    schema |= dict.fromkeys(RAW_COLUMNS, pl.Utf8) | {"extra_columns": pl.Utf8}
     return ReturnFile(
+        kind=kind,
         rows=pl.DataFrame(records, schema=schema),
         file_format=file_format,
         sheet=sheet,
@@ -219,36 +226,45 @@ def _extra_column_name(header: list[str], position: int) -> str:
     return name
 
 
-def _find_header(grid: list[list[str | None]]) -> tuple[int, dict[int, str]]:
-    """The first row naming every required column, and which contract column each cell is."""
-    best_index, best_found = -1, set[str]()
+def _find_header(grid: list[list[str | None]]) -> tuple[int, ReturnKind, dict[int, str]]:
+    """The first row naming every required column of its kind of return, the kind, and
+    which of that kind's columns each cell is. A column of another kind is an extra one."""
+    best: tuple[int, ReturnKind, set[str]] = (-1, INDICATOR_RETURN, set())
     for index, cells in enumerate(grid[:MAX_HEADER_ROW]):
+        kind = kind_of_header(cells)
+        by_key = kind.column_by_header_key()
         columns = {
-            position: CONTRACT_COLUMN_BY_HEADER_KEY[header_key(cell)]
+            position: by_key[header_key(cell)]
             for position, cell in enumerate(cells)
-            if cell and header_key(cell) in CONTRACT_COLUMN_BY_HEADER_KEY
+            if cell and header_key(cell) in by_key
         }
-        found = set(columns.values()) & set(REQUIRED_COLUMNS)
-        if len(found) == len(REQUIRED_COLUMNS):
+        found = set(columns.values()) & set(kind.required)
+        if len(found) == len(kind.required):
             repeated = sorted({c for c in columns.values() if list(columns.values()).count(c) > 1})
             if repeated:
                 raise UnreadableReturnError(
                     f"the header (row {index + 1}) names {', '.join(repeated)} more than once: "
                     "each column may appear only once"
                 )
-            return index, columns
-        if len(found) > len(best_found):
-            best_index, best_found = index, found
+            return index, kind, columns
+        if len(found) > len(best[2]):
+            best = (index, kind, found)
+    best_index, kind, best_found = best
     if len(best_found) >= 2:
-        missing = [c for c in REQUIRED_COLUMNS if c not in best_found]
+        missing = [c for c in kind.required if c not in best_found]
+        return_name = "a return" if kind is INDICATOR_RETURN else f"a {kind.name} return"
         raise UnreadableReturnError(
             f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"missing from the header (row {best_index + 1}): a return needs the columns "
-            f"{', '.join(REQUIRED_COLUMNS)}"
+            f"missing from the header (row {best_index + 1}): {return_name} needs the columns "
+            f"{', '.join(kind.required)}"
         )
+    expected = "; or ".join(
+        f"{', '.join(kind.required)} (a{'n' if kind.name[0] in 'aeiou' else ''} {kind.name} return)"
+        for kind in RETURN_KINDS
+    )
     raise UnreadableReturnError(
-        "no header row found: expected a row naming the columns "
-        f"{', '.join(REQUIRED_COLUMNS)} within the first {MAX_HEADER_ROW} rows"
+        f"no header row found within the first {MAX_HEADER_ROW} rows: expected a row naming "
+        f"the columns {expected}"
     )
 
 

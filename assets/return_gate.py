@@ -1,10 +1,11 @@
 """Step 2, the gate: Pandera judges every raw row; what passes is typed, what fails is quarantined.
 
-Validation is lazy, so a row reports every failure it has, not only the first.
+Each kind of return has its schema (schemas/<kind>_return.py). Validation is
+lazy, so a row reports every failure it has, not only the first.
 `quarantine.rejected_rows` holds one row per failure (file, row, column, value,
-reason); `validated.indicator_returns` holds the accepted rows with their cells
-read into numbers, periods and codes. Nothing is lost: every raw row is in
-exactly one of the two, and a blocking check fails the run if that ever breaks.
+reason); `validated.<kind>_returns` hold the accepted rows with their cells read
+into numbers, periods and codes. Nothing is lost: every raw row is in exactly
+one of them, and a blocking check fails the run if that ever breaks.
 """
 
 import json
@@ -23,19 +24,17 @@ from dagster import (
 
 from assets.raw_returns import RAW_RETURNS
 from pipelines.resources import Warehouse, fetch_row
-from schemas import cells
-from schemas.indicator_return import (
-    BLANK_REASONS,
-    DUPLICATE_REF_REASON,
-    indicator_return_schema,
-    normalise_required_cells,
+from schemas import comparator_return, indicator_return, milestone_return
+from schemas.gate_checks import LINEAGE_COLUMNS, ReturnGate
+
+GATES: tuple[ReturnGate, ...] = (
+    indicator_return.GATE,
+    milestone_return.GATE,
+    comparator_return.GATE,
 )
-from schemas.return_contract import TARGET_COLUMNS, VALUE_COLUMNS
-
-VALIDATED_RETURNS = AssetKey(["validated", "indicator_returns"])
+VALIDATED_TABLES = {gate.table: AssetKey(gate.table.split(".")) for gate in GATES}
+VALIDATED_RETURNS = VALIDATED_TABLES[indicator_return.GATE.table]
 REJECTED_ROWS = AssetKey(["quarantine", "rejected_rows"])
-
-LINEAGE_COLUMNS = ("file_path", "file_hash", "sheet", "row_number", "loaded_at")
 REJECTION_SCHEMA = {
     "file_path": pl.Utf8,
     "file_hash": pl.Utf8,
@@ -49,11 +48,11 @@ REJECTION_SCHEMA = {
 }
 
 
-def judge_rows(raw_rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split raw rows into (accepted rows, still text) and (one row per failure)."""
-    rows = normalise_required_cells(raw_rows).with_row_index("gate_index")
+def judge_rows(raw_rows: pl.DataFrame, gate: ReturnGate) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split one kind's raw rows into (accepted rows, still text) and (one row per failure)."""
+    rows = gate.normalise(raw_rows).with_row_index("gate_index")
     try:
-        indicator_return_schema().validate(rows, lazy=True)
+        gate.schema().validate(rows, lazy=True)
         failures = pl.DataFrame(
             schema={
                 "index": pl.UInt32,
@@ -66,20 +65,20 @@ def judge_rows(raw_rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         failures = errors.failure_cases.select(
             pl.col("index").cast(pl.UInt32), "column", "check", pl.col("failure_case").cast(pl.Utf8)
         )
-    rejections = _rejections(rows, failures)
+    rejections = _rejections(rows, failures, gate)
     accepted = rows.join(
         failures.select(pl.col("index").alias("gate_index")).unique(), on="gate_index", how="anti"
     ).drop("gate_index")
     return accepted, rejections
 
 
-def _rejections(rows: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+def _rejections(rows: pl.DataFrame, failures: pl.DataFrame, gate: ReturnGate) -> pl.DataFrame:
     is_duplicate = pl.col("check") == "multiple_fields_uniqueness"
     reason = (
         pl.when(is_duplicate)
-        .then(pl.lit(DUPLICATE_REF_REASON))
+        .then(pl.lit(gate.duplicate_reason))
         .when(pl.col("check") == "not_nullable")
-        .then(pl.col("column").replace_strict(BLANK_REASONS, default=None))
+        .then(pl.col("column").replace_strict(gate.blank_reasons, default=None))
         .otherwise(pl.col("check"))
     )
     return (
@@ -88,11 +87,11 @@ def _rejections(rows: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
             *(pl.col(c) for c in ("file_path", "file_hash", "sheet", "row_number", "authority")),
             "reporting_period",
             pl.when(is_duplicate)
-            .then(pl.lit("ref"))
+            .then(pl.lit(gate.duplicate_column))
             .otherwise(pl.col("column"))
             .alias("column_name"),
             pl.when(is_duplicate)
-            .then(pl.col("ref"))
+            .then(pl.col(gate.duplicate_column))
             .otherwise(pl.col("failure_case"))
             .alias("value"),
             reason.alias("reason"),
@@ -102,75 +101,29 @@ def _rejections(rows: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def type_accepted_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    """The accepted rows with each cell read as the contract says."""
-    col = pl.col
-    text = cells.blank_to_null
-    quartile_cell = col("comparative_quartile")
-    return rows.select(
-        *LINEAGE_COLUMNS,
-        text(col("authority")).alias("authority"),
-        cells.parse_financial_year_start(col("reporting_period")).alias("financial_year_start"),
-        cells.parse_period_quarter(col("reporting_period")).alias("reporting_quarter"),
-        cells.parse_priority_number(col("priority")).alias("priority_number"),
-        cells.parse_priority_name(col("priority")).alias("priority_name"),
-        text(col("outcome")).alias("outcome"),
-        cells.parse_tier(col("tier")).alias("tier"),
-        text(col("ref")).alias("ref"),
-        text(col("indicator")).alias("indicator"),
-        text(col("frequency")).alias("frequency"),
-        cells.parse_polarity(col("polarity")).alias("polarity"),
-        cells.parse_measure_type(col("measure_type")).alias("measure_type"),
-        *(cells.parse_number(col(c)).alias(c) for c in TARGET_COLUMNS),
-        *(
-            expression
-            for c in VALUE_COLUMNS
-            for expression in (
-                cells.parse_number(col(c)).alias(c),
-                cells.value_note(col(c)).alias(f"{c}_note"),
-            )
-        ),
-        cells.parse_number(col("reported_variance")).alias("reported_variance"),
-        text(col("reported_variance")).alias("reported_variance_text"),
-        cells.unreadable(col("reported_variance"), cells.parse_number).alias(
-            "reported_variance_unreadable"
-        ),
-        cells.parse_reported_trend(col("reported_trend")).alias("reported_trend"),
-        text(col("reported_trend")).alias("reported_trend_text"),
-        cells.unreadable(col("reported_trend"), cells.parse_reported_trend).alias(
-            "reported_trend_unreadable"
-        ),
-        cells.parse_quartile(quartile_cell).alias("comparative_quartile"),
-        text(quartile_cell).alias("comparative_quartile_text"),
-        cells.unreadable(quartile_cell, cells.parse_quartile).alias(
-            "comparative_quartile_unreadable"
-        ),
-        pl.coalesce(
-            text(col("comparator_period")), cells.parse_cell_comparator_period(quartile_cell)
-        ).alias("comparator_period"),
-        pl.coalesce(
-            cells.parse_number(col("england_average")),
-            cells.parse_cell_average(quartile_cell, "Eng|England"),
-        ).alias("england_average"),
-        pl.coalesce(
-            cells.parse_number(col("comparator_average")),
-            cells.parse_cell_average(quartile_cell, "LA|NW|SN|CIPFA"),
-        ).alias("comparator_average"),
-        text(col("commentary")).alias("commentary"),
-        "extra_columns",
-    )
+_DESCRIPTIONS = {
+    "indicator": "numbers (per cents in points), notes for value cells that hold text, periods, "
+    "priority numbers, polarity, quartiles, printed trends",
+    "milestone": "periods, and progress read from its symbol or words (on course, uncertain, "
+    "not achieved; blank where none was given)",
+    "comparator": "periods, polarity, each member authority's value as a number and the "
+    "quartile method asked for",
+}
 
 
 @multi_asset(
     name="return_gate",
     group_name="gate",
     specs=[
-        AssetSpec(
-            VALIDATED_RETURNS,
-            deps=[RAW_RETURNS],
-            description="The raw rows that passed the Pandera gate, with their cells read: "
-            "numbers (per cents in points), notes for value cells that hold text, periods, "
-            "priority numbers, polarity, quartiles, printed trends. Grain: file version, row.",
+        *(
+            AssetSpec(
+                VALIDATED_TABLES[gate.table],
+                deps=[RAW_RETURNS],
+                description=f"The rows of {gate.kind.name} returns that passed the Pandera gate, "
+                f"with their cells read: {_DESCRIPTIONS[gate.kind.name]}. "
+                "Grain: file version, row.",
+            )
+            for gate in GATES
         ),
         AssetSpec(
             REJECTED_ROWS,
@@ -181,25 +134,35 @@ def type_accepted_rows(rows: pl.DataFrame) -> pl.DataFrame:
     ],
 )
 def return_gate(warehouse: Warehouse):
+    rejected: list[pl.DataFrame] = []
+    rows_in: dict[str, tuple[int, int]] = {}
     with warehouse.connect() as connection:
-        raw_rows = connection.sql("SELECT * FROM raw.returns").pl()
-        accepted, rejections = judge_rows(raw_rows)
-        typed = type_accepted_rows(accepted)
         connection.execute("CREATE SCHEMA IF NOT EXISTS validated")
-        connection.register("typed_rows", typed)
+        for gate in GATES:
+            columns = ", ".join((*LINEAGE_COLUMNS, *gate.kind.columns, "extra_columns"))
+            raw_rows = connection.sql(
+                f"SELECT {columns} FROM raw.returns WHERE return_kind = ?",
+                params=[gate.kind.name],
+            ).pl()
+            accepted, rejections = judge_rows(raw_rows, gate)
+            typed = gate.type_rows(accepted)
+            connection.register("typed_rows", typed)
+            connection.execute(f"CREATE OR REPLACE TABLE {gate.table} AS SELECT * FROM typed_rows")
+            connection.unregister("typed_rows")
+            rejected.append(rejections)
+            rows_in[gate.table] = (raw_rows.height, typed.height)
+        rejections = pl.concat(rejected).sort("file_path", "row_number", "column_name")
         connection.register("rejection_rows", rejections)
-        connection.execute(
-            "CREATE OR REPLACE TABLE validated.indicator_returns AS SELECT * FROM typed_rows"
-        )
         connection.execute(
             "CREATE OR REPLACE TABLE quarantine.rejected_rows AS SELECT * FROM rejection_rows"
         )
     rows_rejected = rejections.select("file_path", "file_hash", "row_number").unique().height
     by_reason = rejections.group_by("column_name").len().sort("column_name")
-    yield MaterializeResult(
-        asset_key=VALIDATED_RETURNS,
-        metadata={"dagster/row_count": typed.height, "rows_read": raw_rows.height},
-    )
+    for table, (rows_read, rows_valid) in rows_in.items():
+        yield MaterializeResult(
+            asset_key=VALIDATED_TABLES[table],
+            metadata={"dagster/row_count": rows_valid, "rows_read": rows_read},
+        )
     yield MaterializeResult(
         asset_key=REJECTED_ROWS,
         metadata={
@@ -210,19 +173,25 @@ def return_gate(warehouse: Warehouse):
     )
 
 
+VALIDATED_ROWS_SQL = " UNION ALL ".join(
+    f"SELECT file_path, file_hash, row_number FROM {gate.table}" for gate in GATES
+)
+
+
 @asset_check(asset=VALIDATED_RETURNS, blocking=True)
 def rows_read_equal_rows_valid_plus_rows_rejected(warehouse: Warehouse) -> AssetCheckResult:
     """Every raw row is either loaded or quarantined, exactly once: never both, never lost,
-    never twice. Compared row by row (file, version, row number), not only by count."""
+    never twice, whatever kind of return it is in. Compared row by row (file, version, row
+    number), not only by count."""
     with warehouse.connect() as connection:
         rows_read, rows_valid, rows_rejected, rows_in_both, rows_lost, rows_twice = fetch_row(
             connection,
-            """
+            f"""
             WITH raw_rows AS (
                 SELECT file_path, file_hash, row_number FROM raw.returns
             ),
             valid AS (
-                SELECT file_path, file_hash, row_number FROM validated.indicator_returns
+                {VALIDATED_ROWS_SQL}
             ),
             rejected AS (
                 SELECT DISTINCT file_path, file_hash, row_number FROM quarantine.rejected_rows

@@ -10,6 +10,7 @@ import duckdb
 from dagster import DagsterEvent, DagsterInstance
 
 from assets.publish import PUBLISHED_WAREHOUSE
+from assets.return_gate import GATES, VALIDATED_ROWS_SQL
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, UNPARTITIONED_ASSETS, defs
 from pipelines.partitions import (
     FINANCIAL_QUARTERS,
@@ -259,7 +260,7 @@ def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
         )
         row = fetch_row(
             connection,
-            """
+            f"""
             SELECT
                 (SELECT count(*) FROM current_files),
                 (SELECT count(*) FROM raw.return_files
@@ -267,7 +268,7 @@ def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
                 (SELECT count(*) FROM quarantine.rejected_files
                     JOIN current_files USING (file_path, file_hash)),
                 (SELECT count(*) FROM raw.returns JOIN current_files USING (file_path, file_hash)),
-                (SELECT count(*) FROM validated.indicator_returns
+                (SELECT count(*) FROM ({VALIDATED_ROWS_SQL})
                     JOIN current_files USING (file_path, file_hash)),
                 (SELECT count(DISTINCT (file_path, file_hash, row_number))
                     FROM quarantine.rejected_rows JOIN current_files USING (file_path, file_hash)),
@@ -291,7 +292,7 @@ def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
 
 _SUMMARY_TABLES = {
     "raw.returns", "raw.return_files", "raw.folder_scans", "quarantine.rejected_files",
-    "validated.indicator_returns", "quarantine.rejected_rows",
+    "quarantine.rejected_rows", *(gate.table for gate in GATES),
 }  # fmt: skip
 _COUNT_NAMES = (
     "files_found", "files_loaded", "files_rejected", "rows_read", "rows_valid",

@@ -171,3 +171,41 @@ def parse_reported_trend(cell: pl.Expr) -> pl.Expr:
     return text.replace_strict(
         {**_TREND_WORDS, **_TREND_ARROWS}, default=None, return_dtype=pl.Utf8
     )
+
+
+# Halton's progress symbols and the words people type for them. A cross typed
+# as the letter x is as common as the glyph.
+_PROGRESS = {
+    "on course": r"^(?:\u2713|\u2714|\u2611|tick|on course|on track|green|g)$",
+    "uncertain": r"^(?:\?|uncertain|too early to say|amber|a)$",
+    "not achieved": r"^(?:\u2717|\u2718|\u2715|\u2716|x|cross|not achieved|will not be achieved"
+    r"|off track|red|r)$",
+}
+
+
+def parse_progress(cell: pl.Expr) -> pl.Expr:
+    """A milestone's progress: `on course`, `uncertain` or `not achieved`, from the symbol or
+    the words for it; null where the cell is blank or says something else."""
+    text = blank_to_null(cell).str.to_lowercase().str.replace_all(r"\s+", " ")
+    progress = pl.when(pl.lit(False)).then(pl.lit(None, pl.Utf8))
+    for name, pattern in _PROGRESS.items():
+        progress = progress.when(text.str.contains(pattern)).then(pl.lit(name))
+    return progress
+
+
+# The quartile methods fct_comparator_position computes (sql/macros/quartiles.sql).
+_QUARTILE_METHODS = {
+    "lait": r"^(?:dfe )?lait$",
+    "ohid": r"^(?:ohid|phe|phe_quantile|fingertips quantile)$",
+    "ntile": r"^(?:ntile|ntile\(4\))$",
+}
+
+
+def parse_quartile_method(cell: pl.Expr) -> pl.Expr:
+    """The quartile method a comparator return asks for: `lait` (the default, when blank),
+    `ohid` or `ntile`; null where the cell names no method."""
+    text = blank_to_null(cell).str.to_lowercase().str.strip_chars()
+    method = pl.when(text.is_null()).then(pl.lit("lait"))
+    for name, pattern in _QUARTILE_METHODS.items():
+        method = method.when(text.str.contains(pattern)).then(pl.lit(name))
+    return method

@@ -8,20 +8,30 @@ read by the functions of `schemas.cells`, the same ones that type accepted rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandera.polars as pa
 import polars as pl
-from pandera.api.polars.types import PolarsData
 
 from schemas import cells
-from schemas.return_contract import CONTRACT_COLUMNS, REQUIRED_COLUMNS, TARGET_COLUMNS
+from schemas.gate_checks import (
+    LINEAGE_COLUMNS,
+    RETURN_KEY,
+    ReturnGate,
+    authority_column,
+    cell_check,
+    optional,
+    reporting_period_column,
+    required,
+)
+from schemas.return_contract import (
+    CONTRACT_COLUMNS,
+    INDICATOR_RETURN,
+    REQUIRED_COLUMNS,
+    TARGET_COLUMNS,
+    VALUE_COLUMNS,
+)
 
 # ASCII only: a look-alike digit (Arabic-Indic, full-width) would make another indicator.
 REF_PATTERN = r"^[A-Za-z&]+-[0-9]+[A-Za-z]?$"
-
-# The file version a row belongs to: a `ref` may appear once per return.
-RETURN_KEY = ("file_path", "file_hash")
 
 BLANK_REASONS: dict[str, str] = {
     "authority": "authority is blank: every row needs the reporting council, e.g. St Helens",
@@ -39,35 +49,6 @@ DUPLICATE_REF_REASON = (
 )
 
 
-def _cell_check(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.Check:
-    """A check that passes where the cell is blank or `reads` makes something of it."""
-
-    def check(data: PolarsData) -> pl.LazyFrame:
-        cell = pl.col(data.key)
-        return data.lazyframe.select(
-            cells.blank_to_null(cell).is_null() | reads(cell).is_not_null()
-        )
-
-    return pa.Check(check, error=reason)
-
-
-def _same_in_whole_file(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.Check:
-    """A check that a cell agrees with the rest of its file: a return is one authority's,
-    as at one period. A row that differs from the file's most common value fails; a
-    cell that cannot be read at all fails its own check instead."""
-
-    def check(data: PolarsData) -> pl.LazyFrame:
-        value = reads(pl.col(data.key))
-        most_common = value.drop_nulls().mode().sort().first().over(list(RETURN_KEY))
-        return data.lazyframe.select(value.is_null() | (value == most_common))
-
-    return pa.Check(check, error=reason)
-
-
-def _period_key(cell: pl.Expr) -> pl.Expr:
-    return cells.parse_financial_year_start(cell) * 10 + cells.parse_period_quarter(cell)
-
-
 def _target_reason(column: str) -> str:
     which = (
         "the annual target"
@@ -80,53 +61,21 @@ def _target_reason(column: str) -> str:
     )
 
 
-def _required(checks: list[pa.Check]) -> pa.Column:
-    # Blank text is made null before validation, so not-nullable is "not blank".
-    return pa.Column(pl.Utf8, checks=checks, nullable=False)
-
-
-def _optional(checks: list[pa.Check] | None = None) -> pa.Column:
-    return pa.Column(pl.Utf8, checks=checks or [], nullable=True)
-
-
 def indicator_return_schema() -> pa.DataFrameSchema:
-    columns: dict[str, pa.Column] = {column: _optional() for column in CONTRACT_COLUMNS}
+    columns: dict[str, pa.Column] = {column: optional() for column in CONTRACT_COLUMNS}
     columns |= {
-        "authority": _required(
+        "authority": authority_column(),
+        "reporting_period": reporting_period_column(),
+        "priority": required(
             [
-                _same_in_whole_file(
-                    cells.blank_to_null,
-                    "authority differs from the other rows of this file: a return holds one "
-                    "authority's figures, so put this row in that authority's own return",
-                )
-            ]
-        ),
-        "reporting_period": _required(
-            [
-                _cell_check(
-                    lambda cell: pl.when(cells.parse_period_quarter(cell).is_not_null()).then(
-                        cells.parse_financial_year_start(cell)
-                    ),
-                    "reporting_period is not a financial year and quarter: expected e.g. "
-                    "2024-25 Q2, 2024/25 Q2, Q2 2024-25, Quarter 2 2024/25 or 2021-22 Outturn",
-                ),
-                _same_in_whole_file(
-                    _period_key,
-                    "reporting_period differs from the other rows of this file: a return is as "
-                    "at one quarter, so put this row in that quarter's return",
-                ),
-            ]
-        ),
-        "priority": _required(
-            [
-                _cell_check(
+                cell_check(
                     cells.parse_priority_number,
                     "priority has no priority number: expected 1 to 6 or text such as "
                     "'Priority 3 - Create safe and strong communities'",
                 )
             ]
         ),
-        "ref": _required(
+        "ref": required(
             [
                 pa.Check.str_matches(
                     REF_PATTERN,
@@ -135,21 +84,21 @@ def indicator_return_schema() -> pa.DataFrameSchema:
                 )
             ]
         ),
-        "indicator": _required([]),
-        "polarity": _required(
+        "indicator": required([]),
+        "polarity": required(
             [
-                _cell_check(
+                cell_check(
                     cells.parse_polarity,
                     "polarity must be Higher or Lower: which way is better for the indicator",
                 )
             ]
         ),
-        "tier": _optional(
-            [_cell_check(cells.parse_tier, "tier must be 1 or 2 (or Tier 1, Tier 2), or blank")]
+        "tier": optional(
+            [cell_check(cells.parse_tier, "tier must be 1 or 2 (or Tier 1, Tier 2), or blank")]
         ),
-        "measure_type": _optional(
+        "measure_type": optional(
             [
-                _cell_check(
+                cell_check(
                     cells.parse_measure_type,
                     "measure_type must be snapshot or cumulative (a year-to-date count), "
                     "or blank for snapshot",
@@ -158,7 +107,7 @@ def indicator_return_schema() -> pa.DataFrameSchema:
         ),
     }
     for column in TARGET_COLUMNS:
-        columns[column] = _optional([_cell_check(cells.parse_number, _target_reason(column))])
+        columns[column] = optional([cell_check(cells.parse_number, _target_reason(column))])
     return pa.DataFrameSchema(
         columns,
         unique=[*RETURN_KEY, "ref"],
@@ -174,3 +123,74 @@ def normalise_required_cells(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(
         cells.blank_to_null(pl.col(column)).alias(column) for column in REQUIRED_COLUMNS
     ).with_columns(pl.col("ref").str.to_uppercase())
+
+
+def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """The accepted rows with each cell read as the contract says."""
+    col = pl.col
+    text = cells.blank_to_null
+    quartile_cell = col("comparative_quartile")
+    return rows.select(
+        *LINEAGE_COLUMNS,
+        text(col("authority")).alias("authority"),
+        cells.parse_financial_year_start(col("reporting_period")).alias("financial_year_start"),
+        cells.parse_period_quarter(col("reporting_period")).alias("reporting_quarter"),
+        cells.parse_priority_number(col("priority")).alias("priority_number"),
+        cells.parse_priority_name(col("priority")).alias("priority_name"),
+        text(col("outcome")).alias("outcome"),
+        cells.parse_tier(col("tier")).alias("tier"),
+        text(col("ref")).alias("ref"),
+        text(col("indicator")).alias("indicator"),
+        text(col("frequency")).alias("frequency"),
+        cells.parse_polarity(col("polarity")).alias("polarity"),
+        cells.parse_measure_type(col("measure_type")).alias("measure_type"),
+        *(cells.parse_number(col(c)).alias(c) for c in TARGET_COLUMNS),
+        *(
+            expression
+            for c in VALUE_COLUMNS
+            for expression in (
+                cells.parse_number(col(c)).alias(c),
+                cells.value_note(col(c)).alias(f"{c}_note"),
+            )
+        ),
+        cells.parse_number(col("reported_variance")).alias("reported_variance"),
+        text(col("reported_variance")).alias("reported_variance_text"),
+        cells.unreadable(col("reported_variance"), cells.parse_number).alias(
+            "reported_variance_unreadable"
+        ),
+        cells.parse_reported_trend(col("reported_trend")).alias("reported_trend"),
+        text(col("reported_trend")).alias("reported_trend_text"),
+        cells.unreadable(col("reported_trend"), cells.parse_reported_trend).alias(
+            "reported_trend_unreadable"
+        ),
+        cells.parse_quartile(quartile_cell).alias("comparative_quartile"),
+        text(quartile_cell).alias("comparative_quartile_text"),
+        cells.unreadable(quartile_cell, cells.parse_quartile).alias(
+            "comparative_quartile_unreadable"
+        ),
+        pl.coalesce(
+            text(col("comparator_period")), cells.parse_cell_comparator_period(quartile_cell)
+        ).alias("comparator_period"),
+        pl.coalesce(
+            cells.parse_number(col("england_average")),
+            cells.parse_cell_average(quartile_cell, "Eng|England"),
+        ).alias("england_average"),
+        pl.coalesce(
+            cells.parse_number(col("comparator_average")),
+            cells.parse_cell_average(quartile_cell, "LA|NW|SN|CIPFA"),
+        ).alias("comparator_average"),
+        text(col("commentary")).alias("commentary"),
+        "extra_columns",
+    )
+
+
+GATE = ReturnGate(
+    kind=INDICATOR_RETURN,
+    table="validated.indicator_returns",
+    schema=indicator_return_schema,
+    normalise=normalise_required_cells,
+    type_rows=type_rows,
+    blank_reasons=BLANK_REASONS,
+    duplicate_column="ref",
+    duplicate_reason=DUPLICATE_REF_REASON,
+)

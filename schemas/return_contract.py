@@ -1,12 +1,17 @@
-"""The columns of an indicator return, as ../shared/return-template.md defines them.
+"""The columns of each kind of return, as ../shared/return-template.md defines them.
 
 Everything that needs to know a column's name or role imports it from here:
 the reader that finds the header, the Pandera gate and the typed table it writes.
+Three kinds of return share the returns folder, told apart by their header: an
+indicator return (a scorecard row per indicator), a milestone return (a row per
+service-plan milestone: it has `milestone_ref`) and a comparator return (a row
+per member authority of a comparator group: it has `member_authority`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "authority",
@@ -73,9 +78,76 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
 )
 
 
+MILESTONE_REQUIRED_COLUMNS: tuple[str, ...] = (
+    "authority",
+    "reporting_period",
+    "objective_ref",
+    "milestone_ref",
+    "milestone",
+)
+MILESTONE_COLUMNS: tuple[str, ...] = (
+    *MILESTONE_REQUIRED_COLUMNS,
+    "directorate",
+    "department",
+    "objective",
+    "corporate_priority",
+    "progress",
+    "commentary",
+)
+
+COMPARATOR_REQUIRED_COLUMNS: tuple[str, ...] = (
+    "authority",
+    "reporting_period",
+    "ref",
+    "polarity",
+    "comparator_group",
+    "comparator_period",
+    "member_authority",
+)
+COMPARATOR_COLUMNS: tuple[str, ...] = (
+    *COMPARATOR_REQUIRED_COLUMNS,
+    "indicator",
+    "value",
+    "quartile_method",
+)
+
+
 def header_key(name: str) -> str:
     """A header cell as the contract matches it: case, outer spaces and `_` vs space ignored."""
     return re.sub(r"\s+", " ", name.replace("_", " ")).strip().casefold()
 
 
-CONTRACT_COLUMN_BY_HEADER_KEY: dict[str, str] = {header_key(c): c for c in CONTRACT_COLUMNS}
+@dataclass(frozen=True)
+class ReturnKind:
+    name: str  # indicator, milestone or comparator: raw.returns.return_kind
+    required: tuple[str, ...]
+    columns: tuple[str, ...]
+    row_noun: str  # what one row of the return is
+
+    def column_by_header_key(self) -> dict[str, str]:
+        return {header_key(column): column for column in self.columns}
+
+
+INDICATOR_RETURN = ReturnKind("indicator", REQUIRED_COLUMNS, CONTRACT_COLUMNS, "indicator")
+MILESTONE_RETURN = ReturnKind(
+    "milestone", MILESTONE_REQUIRED_COLUMNS, MILESTONE_COLUMNS, "milestone"
+)
+COMPARATOR_RETURN = ReturnKind(
+    "comparator", COMPARATOR_REQUIRED_COLUMNS, COMPARATOR_COLUMNS, "member authority"
+)
+RETURN_KINDS: tuple[ReturnKind, ...] = (INDICATOR_RETURN, MILESTONE_RETURN, COMPARATOR_RETURN)
+
+# raw.returns holds every kind: each column once, a row filling its own kind's.
+RAW_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(column for kind in RETURN_KINDS for column in kind.columns)
+)
+
+
+def kind_of_header(cells: list[str | None]) -> ReturnKind:
+    """The kind of return a header row starts: the column only that kind has decides."""
+    keys = {header_key(cell) for cell in cells if cell}
+    if header_key("milestone_ref") in keys:
+        return MILESTONE_RETURN
+    if header_key("member_authority") in keys:
+        return COMPARATOR_RETURN
+    return INDICATOR_RETURN

@@ -273,6 +273,9 @@ def test_a_folder_with_no_readable_return_still_quarantines_every_file(tmp_path)
     assert outcome.succeeded and outcome.quarters == []
     assert dict(outcome.rejected_files) == {
         "empty.csv": "the file is empty",
-        "notes.csv": "no header row found: expected a row naming the columns authority, "
-        "reporting_period, priority, ref, indicator, polarity within the first 50 rows",
+        "notes.csv": "no header row found within the first 50 rows: expected a row naming "
+        "the columns authority, reporting_period, priority, ref, indicator, polarity (an "
+        "indicator return); or authority, reporting_period, objective_ref, milestone_ref, "
+        "milestone (a milestone return); or authority, reporting_period, ref, polarity, "
+        "comparator_group, comparator_period, member_authority (a comparator return)",
     }

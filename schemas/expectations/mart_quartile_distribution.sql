@@ -1,19 +1,18 @@
 -- mart_quartile_distribution as its suite sees it, with what each row must agree with: its
 -- categories and per cents summed, and on the total row the sum of the
--- priority rows and counts made straight from the fact table, category by category.
+-- priority rows and counts made straight from the indicators' quartiles, category by category.
 with fact_counts as (
 
     select
         authority,
-        period_key as reporting_period,
-        count(comparative_quartile) as n_with_data,
-        count(*) filter (where comparative_quartile = 1) as n_q1,
-        count(*) filter (where comparative_quartile = 2) as n_q2,
-        count(*) filter (where comparative_quartile = 3) as n_q3,
-        count(*) filter (where comparative_quartile = 4) as n_q4
-    from marts.fct_indicator_observations
-    where in_return_for_period
-    group by authority, period_key
+        reporting_period,
+        count(quartile) as n_with_data,
+        count(*) filter (where quartile = 1) as n_q1,
+        count(*) filter (where quartile = 2) as n_q2,
+        count(*) filter (where quartile = 3) as n_q3,
+        count(*) filter (where quartile = 4) as n_q4
+    from marts.fct_indicator_quartiles
+    group by authority, reporting_period
 
 ),
 

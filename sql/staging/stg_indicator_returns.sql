@@ -1,33 +1,15 @@
--- One row per indicator row of the current returns: every file the returns
--- folder has held, in the version it held when last seen. return_order ranks
--- an authority's returns from earliest to latest, once, for every model that
--- must know which return is later.
+-- One row per indicator row of the current returns (staging.stg_current_return_files).
+-- return_order ranks an authority's returns from earliest to latest, once, for
+-- every model that must know which return is later.
 -- grain: file_path, row_number
 --
--- Raw keeps every version of every file ever loaded; a file changed back to
--- an earlier version is that version again. A file no longer in the folder
--- keeps its last version: the folder may hold only this quarter's returns, and
--- earlier quarters' history stays (a return is corrected by replacing it).
 -- return_order: the later reporting period is the later return; within one
 -- period, the file loaded later; then the file path, so that the order is
 -- total and every model breaks ties the same way.
 
-with last_sightings as (
+with current_files as (
 
-    select
-        file_path,
-        file_hash,
-        row_number() over (partition by file_path order by scanned_at desc) as sighting_recency
-    from raw.folder_scans
-
-),
-
-current_files as (
-
-    select files.file_path, files.file_hash, files.loaded_at as file_loaded_at
-    from raw.return_files as files
-    inner join last_sightings using (file_path, file_hash)
-    where last_sightings.sighting_recency = 1
+    select file_path, file_hash, file_loaded_at from staging.stg_current_return_files
 
 ),
 

@@ -1,0 +1,112 @@
+"""The checks every kind of return's Pandera gate is made of.
+
+Each check carries the reason a service lead reads in `quarantine.rejected_rows`:
+what is wrong and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+
+from schemas import cells
+from schemas.return_contract import ReturnKind
+
+# What traces a row back to its file; every validated table starts with these.
+LINEAGE_COLUMNS = ("file_path", "file_hash", "sheet", "row_number", "loaded_at")
+
+# The file version a row belongs to: a return is one authority's, as at one period.
+RETURN_KEY = ("file_path", "file_hash")
+
+REPORTING_PERIOD_REASON = (
+    "reporting_period is not a financial year and quarter: expected e.g. "
+    "2024-25 Q2, 2024/25 Q2, Q2 2024-25, Quarter 2 2024/25 or 2021-22 Outturn"
+)
+
+
+def cell_check(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.Check:
+    """A check that passes where the cell is blank or `reads` makes something of it."""
+
+    def check(data: PolarsData) -> pl.LazyFrame:
+        cell = pl.col(data.key)
+        return data.lazyframe.select(
+            cells.blank_to_null(cell).is_null() | reads(cell).is_not_null()
+        )
+
+    return pa.Check(check, error=reason)
+
+
+def same_in_whole_file(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.Check:
+    """A check that a cell agrees with the rest of its file: a return is one authority's,
+    as at one period. A row that differs from the file's most common value fails; a
+    cell that cannot be read at all fails its own check instead."""
+
+    def check(data: PolarsData) -> pl.LazyFrame:
+        value = reads(pl.col(data.key))
+        most_common = value.drop_nulls().mode().sort().first().over(list(RETURN_KEY))
+        return data.lazyframe.select(value.is_null() | (value == most_common))
+
+    return pa.Check(check, error=reason)
+
+
+def period_key(cell: pl.Expr) -> pl.Expr:
+    return cells.parse_financial_year_start(cell) * 10 + cells.parse_period_quarter(cell)
+
+
+def required(checks: list[pa.Check]) -> pa.Column:
+    # Blank text is made null before validation, so not-nullable is "not blank".
+    return pa.Column(pl.Utf8, checks=checks, nullable=False)
+
+
+def optional(checks: list[pa.Check] | None = None) -> pa.Column:
+    return pa.Column(pl.Utf8, checks=checks or [], nullable=True)
+
+
+def reporting_period_column() -> pa.Column:
+    """Required, readable as a financial quarter, and the same in the whole file."""
+    return required(
+        [
+            cell_check(
+                lambda cell: pl.when(cells.parse_period_quarter(cell).is_not_null()).then(
+                    cells.parse_financial_year_start(cell)
+                ),
+                REPORTING_PERIOD_REASON,
+            ),
+            same_in_whole_file(
+                period_key,
+                "reporting_period differs from the other rows of this file: a return is as "
+                "at one quarter, so put this row in that quarter's return",
+            ),
+        ]
+    )
+
+
+def authority_column() -> pa.Column:
+    """Required, and the same in the whole file."""
+    return required(
+        [
+            same_in_whole_file(
+                cells.blank_to_null,
+                "authority differs from the other rows of this file: a return holds one "
+                "authority's figures, so put this row in that authority's own return",
+            )
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class ReturnGate:
+    """What the gate needs to judge one kind of return and write its accepted rows."""
+
+    kind: ReturnKind
+    table: str  # validated.<kind>_returns: the accepted rows, typed
+    schema: Callable[[], pa.DataFrameSchema]
+    normalise: Callable[[pl.DataFrame], pl.DataFrame]  # blank required cells made null
+    type_rows: Callable[[pl.DataFrame], pl.DataFrame]  # LINEAGE_COLUMNS first
+    blank_reasons: dict[str, str]  # a required column: what to write in it
+    duplicate_column: str  # the column named when a row repeats another of its return
+    duplicate_reason: str

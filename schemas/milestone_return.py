@@ -1,0 +1,99 @@
+"""The Pandera gate for milestone returns (Halton's form): a row per service-plan milestone.
+
+A milestone needs its authority, reporting period, objective, reference and text;
+its progress may be blank (none was given) but, where given, must be one of the
+three the reports use. A milestone appears once per return.
+"""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+from schemas import cells
+from schemas.gate_checks import (
+    LINEAGE_COLUMNS,
+    RETURN_KEY,
+    ReturnGate,
+    authority_column,
+    cell_check,
+    optional,
+    reporting_period_column,
+    required,
+)
+from schemas.return_contract import MILESTONE_COLUMNS, MILESTONE_REQUIRED_COLUMNS, MILESTONE_RETURN
+
+BLANK_REASONS: dict[str, str] = {
+    "authority": "authority is blank: every row needs the reporting council, e.g. Halton",
+    "reporting_period": "reporting_period is blank: every row needs the quarter the return "
+    "is as at, e.g. 2024-25 Q2",
+    "objective_ref": "objective_ref is blank: every milestone needs the service objective it "
+    "serves, e.g. CYP P1",
+    "milestone_ref": "milestone_ref is blank: every row needs the milestone's reference, e.g. P1.1",
+    "milestone": "milestone is blank: every row needs the milestone's text",
+}
+DUPLICATE_REASON = (
+    "milestone_ref appears more than once in this return: each milestone must be reported "
+    "once per return, so neither row was loaded"
+)
+PROGRESS_REASON = (
+    "progress is not a progress symbol: expected on course (a tick, ✓, green), uncertain "
+    "(?, amber) or not achieved (a cross, ✗, x, red), or blank where none was given"
+)
+
+
+def milestone_return_schema() -> pa.DataFrameSchema:
+    columns: dict[str, pa.Column] = {column: optional() for column in MILESTONE_COLUMNS}
+    columns |= {
+        "authority": authority_column(),
+        "reporting_period": reporting_period_column(),
+        "objective_ref": required([]),
+        "milestone_ref": required([]),
+        "milestone": required([]),
+        "progress": optional([cell_check(cells.parse_progress, PROGRESS_REASON)]),
+    }
+    return pa.DataFrameSchema(
+        columns, unique=[*RETURN_KEY, "milestone_ref"], report_duplicates="all", strict=False
+    )
+
+
+def normalise_required_cells(rows: pl.DataFrame) -> pl.DataFrame:
+    """A required cell of spaces is blank, made null so not-nullable catches it."""
+    return rows.with_columns(
+        cells.blank_to_null(pl.col(column)).alias(column) for column in MILESTONE_REQUIRED_COLUMNS
+    )
+
+
+def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """The accepted rows with each cell read as the contract says; text kept whole."""
+    col = pl.col
+    text = cells.blank_to_null
+    return rows.select(
+        *LINEAGE_COLUMNS,
+        text(col("authority")).alias("authority"),
+        cells.parse_financial_year_start(col("reporting_period")).alias("financial_year_start"),
+        cells.parse_period_quarter(col("reporting_period")).alias("reporting_quarter"),
+        *(
+            text(col(c)).alias(c)
+            for c in ("directorate", "department", "objective_ref", "objective")
+        ),
+        text(col("corporate_priority")).alias("corporate_priority"),
+        text(col("milestone_ref")).alias("milestone_ref"),
+        text(col("milestone")).alias("milestone"),
+        cells.parse_progress(col("progress")).alias("progress"),
+        text(col("progress")).alias("progress_text"),
+        text(col("commentary")).alias("commentary"),
+        "extra_columns",
+    )
+
+
+GATE = ReturnGate(
+    kind=MILESTONE_RETURN,
+    table="validated.milestone_returns",
+    schema=milestone_return_schema,
+    normalise=normalise_required_cells,
+    type_rows=type_rows,
+    blank_reasons=BLANK_REASONS,
+    duplicate_column="milestone_ref",
+    duplicate_reason=DUPLICATE_REASON,
+)
