@@ -37,8 +37,8 @@ def test_run_builds_the_warehouse_and_prints_what_it_did(tmp_path: Path) -> None
     summary = finished.stdout
     assert "succeeded" in summary
     assert "Quarters: 2021-22-Q2, 2021-22-Q4, 2024-25-Q2" in summary
-    assert "Files: 8 in the folder: 8 loaded, 0 rejected" in summary
-    assert "Rows: 160 read = 160 valid + 0 rejected" in summary
+    assert "Files: 10 in the folder: 10 loaded, 0 rejected" in summary
+    assert "Rows: 287 read = 287 valid + 0 rejected" in summary
     assert "marts.fct_indicator_observations" in summary
     assert f"Warehouse: {warehouse} (published)" in summary
     with duckdb.connect(str(warehouse), read_only=True) as connection:
@@ -46,8 +46,10 @@ def test_run_builds_the_warehouse_and_prints_what_it_did(tmp_path: Path) -> None
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
         ).fetchall()
     assert [name for (name,) in marts] == [
-        "dim_indicators", "dim_periods", "dim_priorities", "fct_indicator_observations",
-        "mart_priority_performance", "mart_priority_trend", "mart_quartile_distribution",
+        "dim_indicators", "dim_periods", "dim_priorities", "fct_comparator_position",
+        "fct_indicator_observations", "fct_indicator_quartiles", "fct_milestone_progress",
+        "mart_objective_progress", "mart_priority_performance", "mart_priority_trend",
+        "mart_quartile_distribution",
     ]  # fmt: skip
     assert (tmp_path / "reports" / "quarterly" / "st-helens-2024-25-Q2.html").is_file()
     # Dagster recorded the run in the storage it was given, not the project's.

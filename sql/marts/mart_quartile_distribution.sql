@@ -7,13 +7,14 @@
 --
 -- A quartile describes the comparator period, not this quarter's value, so
 -- every indicator of the return with a readable quartile counts, with a value
--- this quarter or not.
+-- this quarter or not. The quartile is the computed one where the comparator
+-- values are held, else the reported one (marts.fct_indicator_quartiles);
+-- n_computed says how many were computed.
 
 with period_indicators as (
 
-    select authority, period_key as reporting_period, priority_number, comparative_quartile
-    from marts.fct_indicator_observations
-    where in_return_for_period
+    select authority, reporting_period, priority_number, quartile, quartile_source
+    from marts.fct_indicator_quartiles
 
 ),
 
@@ -23,11 +24,12 @@ counted as (
         authority,
         reporting_period,
         priority_number as priority,
-        count(comparative_quartile) as n_with_data,
-        count(*) filter (where comparative_quartile = 1) as n_q1,
-        count(*) filter (where comparative_quartile = 2) as n_q2,
-        count(*) filter (where comparative_quartile = 3) as n_q3,
-        count(*) filter (where comparative_quartile = 4) as n_q4
+        count(quartile) as n_with_data,
+        count(*) filter (where quartile_source = 'computed') as n_computed,
+        count(*) filter (where quartile = 1) as n_q1,
+        count(*) filter (where quartile = 2) as n_q2,
+        count(*) filter (where quartile = 3) as n_q3,
+        count(*) filter (where quartile = 4) as n_q4
 
     from period_indicators
     group by grouping sets (
@@ -41,7 +43,8 @@ select
     authority,  -- The reporting council, as its returns name it.
     reporting_period,  -- The quarter the returns are as at, e.g. '2024-25 Q2'.
     priority,  -- The strategy priority (1 to 6); NULL on the total row.
-    n_with_data,  -- Indicators with a readable comparator quartile, with a value this quarter or not.
+    n_with_data,  -- Indicators with a comparator quartile, computed or readable as reported, with a value this quarter or not.
+    n_computed,  -- Of those, the indicators whose quartile was computed from the comparator group's values rather than copied from the return.
     n_q1,  -- Indicators in the 1st (best) quartile of their comparator family.
     n_q2,  -- Indicators in the 2nd quartile of their comparator family.
     n_q3,  -- Indicators in the 3rd quartile of their comparator family.

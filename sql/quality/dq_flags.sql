@@ -18,3 +18,6 @@ union all by name select * from quality.check_reported_trend_mismatch
 union all by name select * from quality.check_target_changed_in_year
 union all by name select * from quality.check_inconsistent_indicator
 union all by name select * from quality.check_unreadable_printed_cell
+union all by name select * from quality.check_milestone_slipped
+union all by name select * from quality.check_milestone_dropped
+union all by name select * from quality.check_reported_quartile_mismatch
