@@ -33,8 +33,20 @@ def test_a_run_over_several_quarters_writes_the_latest_quarters_reports(sample_r
     assert sample_run.quarters == ["2021-22-Q2", "2021-22-Q4", "2024-25-Q2"]
     folder = sample_run.warehouse.parent / "reports" / "quarterly"
     assert sorted(path.name for path in folder.iterdir()) == [
+        "halton-2024-25-Q2.html", "halton-2024-25-Q2.xlsx",
         "st-helens-2024-25-Q2.html", "st-helens-2024-25-Q2.xlsx",
     ]  # fmt: skip
+
+
+def test_milestones_have_their_section_where_they_exist_and_only_there(sample_run) -> None:
+    folder = sample_run.warehouse.parent / "reports" / "quarterly"
+    halton = (folder / "halton-2024-25-Q2.html").read_text(encoding="utf-8")
+    st_helens = (folder / "st-helens-2024-25-Q2.html").read_text(encoding="utf-8")
+    assert 'id="milestones"' in halton and 'id="milestones"' not in st_helens
+    # Halton's return has milestones and no indicators: no empty indicator tables.
+    assert 'id="part-1"' not in halton and 'id="part-1"' in st_helens
+    assert "<strong>P1.1</strong> Increase in the number of families accessing support" in halton
+    assert "Attendances in the hub overall in the last 6 months" in halton
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,8 @@ class QuarterlyReportData:
     scorecard: list[dict]  # a row per indicator, by priority, tier 1 then 2
     quarters_so_far: list[str]  # the quarter keys of the year up to the period
     findings: list[dict] = field(default_factory=list)
+    objective_progress: list[dict] = field(default_factory=list)  # by department, objective
+    milestones: list[dict] = field(default_factory=list)  # a row per milestone, by objective
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, query: str, params: list) -> list[dict]:
@@ -54,9 +56,10 @@ def authorities_with_period(connection: duckdb.DuckDBPyConnection, period: str) 
     return [
         authority
         for (authority,) in connection.sql(
-            "SELECT DISTINCT authority FROM marts.mart_priority_performance "
-            "WHERE reporting_period = ? ORDER BY authority",
-            params=[period],
+            "SELECT authority FROM marts.mart_priority_performance WHERE reporting_period = $p "
+            "UNION SELECT authority FROM marts.mart_objective_progress WHERE reporting_period = $p "
+            "ORDER BY authority",
+            params={"p": period},
         ).fetchall()
     ]
 
@@ -135,6 +138,19 @@ def load(connection: duckdb.DuckDBPyConnection, authority: str, period: str) -> 
         "priority_number, ref",
         [authority, period],
     )
+    objective_progress = _rows(
+        connection,
+        "SELECT * FROM marts.mart_objective_progress WHERE authority = ? AND reporting_period = ? "
+        "ORDER BY summary_level = 'total', department NULLS LAST, objective_ref NULLS LAST",
+        [authority, period],
+    )
+    milestones = _rows(
+        connection,
+        "SELECT department, objective_ref, milestone_ref, milestone, progress, commentary "
+        "FROM marts.fct_milestone_progress WHERE authority = ? AND reporting_period = ? "
+        "ORDER BY department NULLS LAST, objective_ref, milestone_ref",
+        [authority, period],
+    )
     return QuarterlyReportData(
         authority=authority,
         reporting_period=period,
@@ -145,4 +161,6 @@ def load(connection: duckdb.DuckDBPyConnection, authority: str, period: str) -> 
         scorecard=scorecard,
         quarters_so_far=quarters,
         findings=findings,
+        objective_progress=objective_progress,
+        milestones=milestones,
     )
