@@ -81,6 +81,7 @@ def test_report_writes_a_quarters_report_from_the_published_warehouse(
     assert finished.returncode == 0, finished.stdout + finished.stderr
     folder = tmp_path / "reports" / "quarterly"
     assert sorted(p.name for p in folder.iterdir()) == [
+        "halton-2024-25-Q2.html", "halton-2024-25-Q2.xlsx",
         "st-helens-2024-25-Q2.html", "st-helens-2024-25-Q2.xlsx",
     ]  # fmt: skip
     nothing = pipelines_command(
