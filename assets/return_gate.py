@@ -101,16 +101,6 @@ def _rejections(rows: pl.DataFrame, failures: pl.DataFrame, gate: ReturnGate) ->
     )
 
 
-_DESCRIPTIONS = {
-    "indicator": "numbers (per cents in points), notes for value cells that hold text, periods, "
-    "priority numbers, polarity, quartiles, printed trends",
-    "milestone": "periods, and progress read from its symbol or words (on course, uncertain, "
-    "not achieved; blank where none was given)",
-    "comparator": "periods, polarity, each member authority's value as a number and the "
-    "quartile method asked for",
-}
-
-
 @multi_asset(
     name="return_gate",
     group_name="gate",
@@ -120,7 +110,7 @@ _DESCRIPTIONS = {
                 VALIDATED_TABLES[gate.table],
                 deps=[RAW_RETURNS],
                 description=f"The rows of {gate.kind.name} returns that passed the Pandera gate, "
-                f"with their cells read: {_DESCRIPTIONS[gate.kind.name]}. "
+                f"with their cells read: {gate.description}. "
                 "Grain: file version, row.",
             )
             for gate in GATES

@@ -187,10 +187,10 @@ def parse_progress(cell: pl.Expr) -> pl.Expr:
     """A milestone's progress: `on course`, `uncertain` or `not achieved`, from the symbol or
     the words for it; null where the cell is blank or says something else."""
     text = blank_to_null(cell).str.to_lowercase().str.replace_all(r"\s+", " ")
-    progress = pl.when(pl.lit(False)).then(pl.lit(None, pl.Utf8))
-    for name, pattern in _PROGRESS.items():
-        progress = progress.when(text.str.contains(pattern)).then(pl.lit(name))
-    return progress
+    return pl.coalesce(
+        pl.when(text.str.contains(pattern)).then(pl.lit(name))
+        for name, pattern in _PROGRESS.items()
+    )
 
 
 # The quartile methods fct_comparator_position computes (sql/macros/quartiles.sql).

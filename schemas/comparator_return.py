@@ -26,7 +26,6 @@ from schemas.gate_checks import (
 from schemas.indicator_return import REF_PATTERN
 from schemas.return_contract import (
     COMPARATOR_COLUMNS,
-    COMPARATOR_REQUIRED_COLUMNS,
     COMPARATOR_RETURN,
 )
 
@@ -101,13 +100,6 @@ def comparator_return_schema() -> pa.DataFrameSchema:
     )
 
 
-def normalise_required_cells(rows: pl.DataFrame) -> pl.DataFrame:
-    """A required cell of spaces is blank; a ref's letters are one indicator in either case."""
-    return rows.with_columns(
-        cells.blank_to_null(pl.col(column)).alias(column) for column in COMPARATOR_REQUIRED_COLUMNS
-    ).with_columns(pl.col("ref").str.to_uppercase())
-
-
 def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
     col = pl.col
     text = cells.blank_to_null
@@ -132,10 +124,12 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
 GATE = ReturnGate(
     kind=COMPARATOR_RETURN,
     table="validated.comparator_returns",
+    description="periods, polarity, each member authority's value as a number and the "
+    "quartile method asked for",
     schema=comparator_return_schema,
-    normalise=normalise_required_cells,
     type_rows=type_rows,
     blank_reasons=BLANK_REASONS,
     duplicate_column="member_authority",
+    upper_case_columns=("ref",),
     duplicate_reason=DUPLICATE_REASON,
 )

@@ -104,9 +104,17 @@ class ReturnGate:
 
     kind: ReturnKind
     table: str  # validated.<kind>_returns: the accepted rows, typed
+    description: str  # what its cells are read into, for the validated table's asset
     schema: Callable[[], pa.DataFrameSchema]
-    normalise: Callable[[pl.DataFrame], pl.DataFrame]  # blank required cells made null
     type_rows: Callable[[pl.DataFrame], pl.DataFrame]  # LINEAGE_COLUMNS first
     blank_reasons: dict[str, str]  # a required column: what to write in it
     duplicate_column: str  # the column named when a row repeats another of its return
     duplicate_reason: str
+    upper_case_columns: tuple[str, ...] = ()  # codes one in either case (`E&S-25a`)
+
+    def normalise(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """A required cell of spaces is blank, made null so not-nullable catches it; a code's
+        letters are the same code in either case."""
+        return rows.with_columns(
+            cells.blank_to_null(pl.col(column)).alias(column) for column in self.kind.required
+        ).with_columns(pl.col(column).str.to_uppercase() for column in self.upper_case_columns)

@@ -25,7 +25,6 @@ from schemas.gate_checks import (
 from schemas.return_contract import (
     CONTRACT_COLUMNS,
     INDICATOR_RETURN,
-    REQUIRED_COLUMNS,
     TARGET_COLUMNS,
     VALUE_COLUMNS,
 )
@@ -117,14 +116,6 @@ def indicator_return_schema() -> pa.DataFrameSchema:
     )
 
 
-def normalise_required_cells(rows: pl.DataFrame) -> pl.DataFrame:
-    """A required cell of spaces is blank, made null so not-nullable catches it; a ref's
-    letters are one indicator in either case (`E&S-25a` is `E&S-25A`)."""
-    return rows.with_columns(
-        cells.blank_to_null(pl.col(column)).alias(column) for column in REQUIRED_COLUMNS
-    ).with_columns(pl.col("ref").str.to_uppercase())
-
-
 def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
     """The accepted rows with each cell read as the contract says."""
     col = pl.col
@@ -187,10 +178,12 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
 GATE = ReturnGate(
     kind=INDICATOR_RETURN,
     table="validated.indicator_returns",
+    description="numbers (per cents in points), notes for value cells that hold text, periods, "
+    "priority numbers, polarity, quartiles, printed trends",
     schema=indicator_return_schema,
-    normalise=normalise_required_cells,
     type_rows=type_rows,
     blank_reasons=BLANK_REASONS,
     duplicate_column="ref",
+    upper_case_columns=("ref",),
     duplicate_reason=DUPLICATE_REF_REASON,
 )

@@ -21,7 +21,7 @@ from schemas.gate_checks import (
     reporting_period_column,
     required,
 )
-from schemas.return_contract import MILESTONE_COLUMNS, MILESTONE_REQUIRED_COLUMNS, MILESTONE_RETURN
+from schemas.return_contract import MILESTONE_COLUMNS, MILESTONE_RETURN
 
 BLANK_REASONS: dict[str, str] = {
     "authority": "authority is blank: every row needs the reporting council, e.g. Halton",
@@ -57,11 +57,15 @@ def milestone_return_schema() -> pa.DataFrameSchema:
     )
 
 
-def normalise_required_cells(rows: pl.DataFrame) -> pl.DataFrame:
-    """A required cell of spaces is blank, made null so not-nullable catches it."""
-    return rows.with_columns(
-        cells.blank_to_null(pl.col(column)).alias(column) for column in MILESTONE_REQUIRED_COLUMNS
-    )
+TEXT_COLUMNS = (
+    "directorate",
+    "department",
+    "objective_ref",
+    "objective",
+    "corporate_priority",
+    "milestone_ref",
+    "milestone",
+)
 
 
 def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
@@ -73,13 +77,7 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
         text(col("authority")).alias("authority"),
         cells.parse_financial_year_start(col("reporting_period")).alias("financial_year_start"),
         cells.parse_period_quarter(col("reporting_period")).alias("reporting_quarter"),
-        *(
-            text(col(c)).alias(c)
-            for c in ("directorate", "department", "objective_ref", "objective")
-        ),
-        text(col("corporate_priority")).alias("corporate_priority"),
-        text(col("milestone_ref")).alias("milestone_ref"),
-        text(col("milestone")).alias("milestone"),
+        *(text(col(c)).alias(c) for c in TEXT_COLUMNS),
         cells.parse_progress(col("progress")).alias("progress"),
         text(col("progress")).alias("progress_text"),
         text(col("commentary")).alias("commentary"),
@@ -90,8 +88,9 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
 GATE = ReturnGate(
     kind=MILESTONE_RETURN,
     table="validated.milestone_returns",
+    description="periods, and progress read from its symbol or words (on course, uncertain, "
+    "not achieved; blank where none was given)",
     schema=milestone_return_schema,
-    normalise=normalise_required_cells,
     type_rows=type_rows,
     blank_reasons=BLANK_REASONS,
     duplicate_column="milestone_ref",
