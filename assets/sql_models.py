@@ -14,8 +14,14 @@ other quarter's rows stay exactly as they were. Each data-quality check model
 passed when it found nothing, otherwise failed with the severity of its worst
 finding and the counts by severity; it never blocks, since findings are for
 people to act on and the tables are still right.
+
+A model's checks run in the step that builds it, as the model's own check specs:
+a separate step per check would double the run's steps, and Dagster's cost per
+step is more than these checks' queries. A failed grain check still fails the
+step, so nothing downstream is built from a table with duplicate rows.
 """
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +30,8 @@ import duckdb
 import sqlglot
 from dagster import (
     AssetCheckResult,
-    AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -34,7 +40,6 @@ from dagster import (
     TableColumn,
     TableSchema,
     asset,
-    asset_check,
 )
 from sqlglot import expressions as exp
 
@@ -154,11 +159,12 @@ def build_model_asset(model: SqlModel) -> AssetsDefinition:
         description=model.description,
         kinds={"duckdb", "sql"},
         metadata={
-            "sql_file": model.path.relative_to(PROJECT_ROOT).as_posix(),
+            "sql_file": Path(os.path.relpath(model.path, PROJECT_ROOT)).as_posix(),
             "grain": ", ".join(model.grain),
             "dagster/column_schema": _column_schema(model, {}),
         },
         partitions_def=FINANCIAL_QUARTERS if model.partitioned_by else None,
+        check_specs=model_check_specs(model),
         # Backfilling many quarters is one run that replaces them all at once.
         backfill_policy=BackfillPolicy.single_run() if model.partitioned_by else None,
     )
@@ -180,12 +186,16 @@ def build_model_asset(model: SqlModel) -> AssetsDefinition:
                     params=[model.layer, model.name],
                 ).fetchall()
             )
+            check_results = [check_grain(connection, model)]
+            if is_findings_model(model):
+                check_results.append(check_findings(connection, model))
         return MaterializeResult(
             metadata={
                 "dagster/row_count": row_count,
                 "dagster/column_schema": _column_schema(model, types),
                 **({"periods_replaced": ", ".join(replaced)} if model.partitioned_by else {}),
-            }
+            },
+            check_results=check_results,
         )
 
     return build_table
@@ -265,54 +275,57 @@ def _replace_periods(
     return replaced
 
 
-def build_grain_check(model: SqlModel) -> AssetChecksDefinition:
-    grain = ", ".join(model.grain)
+GRAIN_CHECK = "grain_is_unique"
+FINDINGS_CHECK = "found_nothing"
 
-    @asset_check(
-        asset=model.key,
-        name="grain_is_unique",
-        blocking=True,
-        description=f"No two rows of {model.table} share its grain ({grain}).",
-    )
-    def grain_is_unique(warehouse: Warehouse) -> AssetCheckResult:
-        with warehouse.connect() as connection:
-            duplicates = connection.sql(
-                f"SELECT {grain}, count(*) AS n_rows FROM {model.table} "
-                f"GROUP BY ALL HAVING count(*) > 1 ORDER BY n_rows DESC LIMIT 5"
-            ).fetchall()
-        return AssetCheckResult(
-            passed=not duplicates,
-            metadata={"example_duplicates": str(duplicates), "grain": grain},
+
+def model_check_specs(model: SqlModel) -> list[AssetCheckSpec]:
+    specs = [
+        AssetCheckSpec(
+            GRAIN_CHECK,
+            asset=model.key,
+            blocking=True,
+            description=f"No two rows of {model.table} share its grain ({', '.join(model.grain)}).",
         )
+    ]
+    if is_findings_model(model):
+        specs.append(
+            AssetCheckSpec(
+                FINDINGS_CHECK,
+                asset=model.key,
+                blocking=False,
+                description=f"{model.description.splitlines()[0]} "
+                "Passes when there are no findings.",
+            )
+        )
+    return specs
 
-    return grain_is_unique
+
+def check_grain(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> AssetCheckResult:
+    grain = ", ".join(model.grain)
+    duplicates = connection.sql(
+        f"SELECT {grain}, count(*) AS n_rows FROM {model.table} "
+        f"GROUP BY ALL HAVING count(*) > 1 ORDER BY n_rows DESC LIMIT 5"
+    ).fetchall()
+    return AssetCheckResult(
+        check_name=GRAIN_CHECK,
+        passed=not duplicates,
+        metadata={"example_duplicates": str(duplicates), "grain": grain},
+    )
 
 
 def is_findings_model(model: SqlModel) -> bool:
     return model.layer == "quality" and model.name.startswith(FINDINGS_PREFIX)
 
 
-def build_findings_check(model: SqlModel) -> AssetChecksDefinition:
-    @asset_check(
-        asset=model.key,
-        name="found_nothing",
-        blocking=False,
-        description=f"{model.description.splitlines()[0]} Passes when there are no findings.",
+def check_findings(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> AssetCheckResult:
+    by_severity = dict(
+        connection.sql(f"SELECT severity, count(*) FROM {model.table} GROUP BY severity").fetchall()
     )
-    def found_nothing(warehouse: Warehouse) -> AssetCheckResult:
-        with warehouse.connect() as connection:
-            by_severity = dict(
-                connection.sql(
-                    f"SELECT severity, count(*) FROM {model.table} GROUP BY severity"
-                ).fetchall()
-            )
-        return AssetCheckResult(
-            passed=not by_severity,
-            severity=AssetCheckSeverity.ERROR
-            if "ERROR" in by_severity
-            else AssetCheckSeverity.WARN,
-            metadata={f"findings_{s.lower()}": n for s, n in sorted(by_severity.items())}
-            | {"findings": sum(by_severity.values())},
-        )
-
-    return found_nothing
+    return AssetCheckResult(
+        check_name=FINDINGS_CHECK,
+        passed=not by_severity,
+        severity=AssetCheckSeverity.ERROR if "ERROR" in by_severity else AssetCheckSeverity.WARN,
+        metadata={f"findings_{s.lower()}": n for s, n in sorted(by_severity.items())}
+        | {"findings": sum(by_severity.values())},
+    )

@@ -14,13 +14,7 @@ from assets.quarterly_reports import quarterly_reports
 from assets.raw_returns import ingest_returns
 from assets.reference_data import expected_returns
 from assets.return_gate import return_gate, rows_read_equal_rows_valid_plus_rows_rejected
-from assets.sql_models import (
-    build_findings_check,
-    build_grain_check,
-    build_model_asset,
-    is_findings_model,
-    load_sql_models,
-)
+from assets.sql_models import build_model_asset, load_sql_models
 from pipelines.automation import build_quarterly_schedule, build_returns_sensor
 from pipelines.paths import SQL_DIR
 from pipelines.resources import (
@@ -69,8 +63,6 @@ defs = Definitions(
     assets=[*table_assets, publish, quarterly_reports],
     asset_checks=[
         rows_read_equal_rows_valid_plus_rows_rejected,
-        *(build_grain_check(model) for model in sql_models),
-        *(build_findings_check(model) for model in sql_models if is_findings_model(model)),
         *(build_expectation_checks(suite) for suite in discover_suites()),
     ],
     jobs=[build_warehouse],

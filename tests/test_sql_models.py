@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
-from dagster import AssetKey, Definitions
+from dagster import AssetKey, Definitions, materialize
 
-from assets.sql_models import SqlModelError, load_sql_models, read_sql_model
+from assets.sql_models import SqlModelError, build_model_asset, load_sql_models, read_sql_model
 from pipelines.definitions import defs
 from pipelines.paths import PROJECT_ROOT, SQL_DIR
+from pipelines.resources import Warehouse
 
 MODELS = load_sql_models(SQL_DIR)
 
@@ -67,6 +69,36 @@ def test_every_model_has_a_blocking_grain_check() -> None:
     check_keys = {key for key in defs.resolve_asset_graph().asset_check_keys}
     for model in MODELS:
         assert any(k.asset_key == model.key and k.name == "grain_is_unique" for k in check_keys)
+
+
+def test_a_duplicate_grain_fails_the_models_step_and_nothing_downstream_is_built(
+    tmp_path: Path,
+) -> None:
+    sql_dir = tmp_path / "sql"
+    (sql_dir / "staging").mkdir(parents=True)
+    (sql_dir / "staging" / "stg_twice.sql").write_text(
+        "-- grain: ref\nSELECT 'NI 1' AS ref UNION ALL SELECT 'NI 1' AS ref\n"
+    )
+    (sql_dir / "staging" / "stg_reads_twice.sql").write_text(
+        "-- grain: ref\nSELECT DISTINCT ref FROM staging.stg_twice\n"
+    )
+    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    result = materialize(
+        [build_model_asset(model) for model in load_sql_models(sql_dir)],
+        resources={"warehouse": warehouse},
+        raise_on_error=False,
+    )
+    (grain_check,) = [
+        e for e in result.get_asset_check_evaluations() if e.asset_key.path[-1] == "stg_twice"
+    ]
+    assert not grain_check.passed and grain_check.blocking
+    assert "('NI 1', 2)" in grain_check.metadata["example_duplicates"].value
+    assert [e.step_key for e in result.get_step_failure_events()] == ["staging__stg_twice"]
+    with duckdb.connect(str(warehouse.build_path)) as connection:
+        built = {
+            name for (name,) in connection.sql("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+    assert built == {"stg_twice"}
 
 
 @pytest.mark.parametrize(
