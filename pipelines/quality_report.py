@@ -2,9 +2,10 @@
 
 It is written after the run, whatever happened in it, from the build
 warehouse: the Great Expectations results (quality.expectation_results), the
-findings (quality.dq_flags) with the file and row to open, and how many values
-the outlier check could not judge. Severity is shown as a word and a shape as
-well as a colour.
+findings (quality.dq_flags): how many of each check, then each finding with
+the file and row to open, the most severe first and at most FINDINGS_SHOWN of
+them; and how many values the outlier check could not judge. Severity is shown
+as a word and a shape as well as a colour.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from pathlib import Path
 import duckdb
 
 SEVERITY_ORDER = ("ERROR", "WARN", "INFO")
+# A page of more findings than this is not read; the warehouse holds them all.
+FINDINGS_SHOWN = 2000
+FINDING_HEADERS = ("Severity", "Authority", "Period", "Ref", "Check", "What is wrong",
+                   "Observed", "Expected", "Where")  # fmt: skip
+FINDING_HEADERS = ("Severity", "Authority", "Period", "Ref", "Check", "What is wrong",
+                   "Observed", "Expected", "Where")  # fmt: skip
+_SEVERITY_RANK = "CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARN' THEN 1 ELSE 2 END"
 SEVERITY_MARK = {"ERROR": "\u25a0 ERROR", "WARN": "\u25b2 WARN", "INFO": "\u25cf INFO"}
 
 STYLE = """
@@ -118,25 +126,49 @@ def _expectations_section(connection: duckdb.DuckDBPyConnection) -> str:
 def _findings_section(connection: duckdb.DuckDBPyConnection, periods: list[str]) -> str:
     if not _existing(connection, "quality.dq_flags"):
         return "<h2>Findings</h2><p>The checks did not run.</p>"
+    in_periods = "WHERE list_contains($periods::VARCHAR[], reporting_period)"
+    by_check = connection.sql(
+        f"""
+        SELECT severity, check_name, count(*) AS findings, count(DISTINCT authority)
+        FROM quality.dq_flags {in_periods}
+        GROUP BY severity, check_name ORDER BY {_SEVERITY_RANK}, findings DESC, check_name
+        """,
+        params={"periods": periods},
+    ).fetchall()
+    if not by_check:
+        return "<h2>Findings</h2><p>No findings.</p>"
     rows = connection.sql(
-        """
+        f"""
         SELECT severity, authority, reporting_period, ref, check_name, message, observed,
                expected, source_file_path || coalesce(' row ' || source_row_number, '')
-        FROM quality.dq_flags
-        WHERE list_contains(?::VARCHAR[], reporting_period)
-        ORDER BY CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARN' THEN 1 ELSE 2 END,
-                 authority, reporting_period, check_name, ref
+        FROM quality.dq_flags {in_periods}
+        ORDER BY {_SEVERITY_RANK}, authority, reporting_period, check_name, ref
+        LIMIT $shown
         """,
-        params=[periods],
+        params={"periods": periods, "shown": FINDINGS_SHOWN},
     ).fetchall()
-    if not rows:
-        return "<h2>Findings</h2><p>No findings.</p>"
-    return "<h2>Findings</h2>" + _table(
-        ["Severity", "Authority", "Period", "Ref", "Check", "What is wrong", "Observed",
-         "Expected", "Where"],
-        [(SEVERITY_MARK[row[0]], *row[1:]) for row in rows],
-        [row[0] for row in rows],
-    )  # fmt: skip
+    total = sum(n for _, _, n, _ in by_check)
+    more = (
+        f"<p>The first {FINDINGS_SHOWN:,} of {total:,} findings, the most severe first; all of "
+        "them are in the warehouse: <code>SELECT * FROM quality.dq_flags</code>.</p>"
+        if total > len(rows)
+        else ""
+    )
+    return (
+        "<h2>Findings by check</h2>"
+        + _table(
+            ["Severity", "Check", "Findings", "Authorities"],
+            [(SEVERITY_MARK[severity], *rest) for severity, *rest in by_check],
+            [severity for severity, *_ in by_check],
+        )
+        + "<h2>Findings</h2>"
+        + more
+        + _table(
+            FINDING_HEADERS,
+            [(SEVERITY_MARK[row[0]], *row[1:]) for row in rows],
+            [row[0] for row in rows],
+        )
+    )
 
 
 def _not_judged_section(connection: duckdb.DuckDBPyConnection) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import duckdb
 import pytest
 
 from assets.reference_data import RegisterError, read_register
+from pipelines import quality_report
 from pipelines.paths import EXPECTATIONS_DIR
 from pipelines.run import RunOutcome
 from tests.conftest import build, return_csv
@@ -208,6 +210,20 @@ def test_the_html_report_shows_each_finding_with_its_severity_as_text(crafted_ru
     assert "\u25a0 ERROR" in page and "\u25b2 WARN" in page
     assert "PCT-001 is a percentage but reports 160.0 for 2023-24 Q1." in page
     assert (crafted_run.quality_report.parent / "latest.html").read_text() == page
+
+
+def test_a_page_of_many_findings_lists_the_most_severe_and_says_where_the_rest_are(
+    crafted_run, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(quality_report, "FINDINGS_SHOWN", 3)
+    page = quality_report.write_quality_report(
+        crafted_run.build_warehouse, tmp_path, "many", True, crafted_run.reporting_periods
+    ).read_text()
+    listed = page.split("<h2>Findings</h2>")[1].split("</table>")[0]
+    assert "The first 3 of 18 findings" in listed
+    assert re.findall(r'<tr class="(\w+)">', listed) == ["ERROR", "ERROR", "WARN"]
+    by_check = page.split("<h2>Findings by check</h2>")[1].split("</table>")[0]
+    assert sum(int(n) for n in re.findall(r"</td><td>(\d+)</td><td>\d+</td></tr>", by_check)) == 18
 
 
 # --- The St Helens reports' own slips, found in the sample data -----------------------
