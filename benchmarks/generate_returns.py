@@ -7,10 +7,13 @@ One file per authority and quarter (`<authority>/<year>/<quarter>.csv`), each a
 valid return of the contract with every indicator, typed as services type:
 thousands separators, per cent signs, `N/A`, `-`, `To be reported in Q3`
 (about 5% of value cells are text), cumulative and snapshot measures,
-quartile cells with averages run in, printed arrows. Each return repeats the
+quartile cells with averages run in. Each return repeats the
 year's earlier quarters, and about 2% of them revise an earlier figure. About
 one row in a thousand has a target that is not a number, and one file in five
-hundred is empty: the gate must quarantine them, not stop.
+hundred is empty: the gate must quarantine them, not stop. About one row in a
+hundred prints a variance and an arrow that are slips (random, as a hand-copied
+figure can be), for the reported-figure checks to find; the rest leave the
+printed columns blank, as a return may, rather than copy the rules here.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ HEADER = [
 FIRST_YEAR = 2021
 FIRST_PERIOD = f"{FIRST_YEAR}-{(FIRST_YEAR + 1) % 100:02d} Q1"
 TEXT_CELLS = ("N/A", "-", "To be reported in Q3", "Data collection currently suspended by NHS")
+PRINTED_SLIPS = 0.01
 ARROWS = ("\u2191", "\u2193", "\u2194")
 QUARTILES = ("1st", "2nd", "3rd", "4th")
 
@@ -123,6 +127,7 @@ def write_return(
             value = value_at(indicator, authority, year, q, revision)
             text = rng.random() < 0.05
             cells[f"q{q}"] = rng.choice(TEXT_CELLS) if text else typed(value, indicator, rng)
+        slip = rng.random() < PRINTED_SLIPS
         rows.append(
             {
                 "authority": f"Authority {authority:03d}",
@@ -137,8 +142,8 @@ def write_return(
                 "previous_outturn": typed(last_outturn, indicator, rng),
                 "target": "abc" if rng.random() < 0.001 else typed(target, indicator, rng),
                 **cells,
-                "reported_variance": f"{rng.uniform(-20, 20):.2f}%",
-                "reported_trend": rng.choice(ARROWS),
+                "reported_variance": f"{rng.uniform(-20, 20):.2f}%" if slip else "",
+                "reported_trend": rng.choice(ARROWS) if slip else "",
                 "comparative_quartile": f"{rng.choice(QUARTILES)} Quartile Eng Av. "
                 f"{indicator.level:.0f} LA Av. {indicator.level * 1.1:.0f} ({comparison_year})",
                 "commentary": "Performance is in line with the year so far.",

@@ -45,6 +45,8 @@ WORK = BENCHMARKS / ".work"
 RESULTS = BENCHMARKS / "results.md"
 REFERENCE_SQL = BENCHMARKS / "reference.sql"
 SEED = 7
+# Bumped when the generator changes, so data from an older generator is not reused.
+GENERATOR_VERSION = 2
 GIB = 1024**3
 
 
@@ -104,7 +106,7 @@ def prepare(scale: Scale) -> Inputs:
         return Inputs(
             DEFAULT_RETURNS_DIR, DEFAULT_RETURNS_DIR, DEFAULT_EXPECTED_RETURNS, None, None
         )
-    folder = WORK / f"{scale.name}-{scale.size.replace(' x ', 'x')}-seed{SEED}"
+    folder = WORK / f"{scale.name}-{scale.size.replace(' x ', 'x')}-seed{SEED}-v{GENERATOR_VERSION}"
     history, with_next = folder / "returns", folder / "returns-and-next-quarter"
     register = folder / "expected_returns.csv"
     done = folder / "generated.txt"
