@@ -65,6 +65,31 @@ def file_hash(content: bytes) -> str:
 
 def read_return(path: Path, content: bytes) -> ReturnFile:
     """Read a return's bytes (already read from `path`, so the hash and the rows agree)."""
+    grid, file_format, sheet, encoding = _grid(path, content)
+    returned = _from_grid(grid, file_format=file_format, sheet=sheet, encoding=encoding)
+    if returned.rows.is_empty():
+        raise UnreadableReturnError(
+            f"the file has a header (row {returned.header_row}) but no "
+            f"{returned.kind.row_noun} rows below it"
+        )
+    return returned
+
+
+def reporting_periods_typed(path: Path, content: bytes) -> set[str]:
+    """The reporting periods a return's rows are as at, as typed. Cheaper than reading the
+    return: the other cells are left alone, so a folder of thousands is scanned in seconds."""
+    grid, *_ = _grid(path, content)
+    header_index, _, columns = _find_header(grid)
+    (position,) = [p for p, column in columns.items() if column == "reporting_period"]
+    return {
+        cells[position]
+        for cells in grid[header_index + 1 :]
+        if position < len(cells) and cells[position]
+    }
+
+
+def _grid(path: Path, content: bytes) -> tuple[list[list[str | None]], str, str | None, str | None]:
+    """The file's cells as text, its format, sheet and encoding."""
     if not content.strip():
         raise UnreadableReturnError("the file is empty")
     suffix = path.suffix.lower()
@@ -74,18 +99,11 @@ def read_return(path: Path, content: bytes) -> ReturnFile:
             raise UnreadableReturnError(
                 "the file holds NUL bytes, so it is not a text CSV: save it again as 'CSV UTF-8'"
             )
-        returned = _from_grid(_csv_grid(text), file_format="csv", sheet=None, encoding=encoding)
-    elif suffix == ".xlsx":
+        return _csv_grid(text), "csv", None, encoding
+    if suffix == ".xlsx":
         sheet, grid = _xlsx_grid(content)
-        returned = _from_grid(grid, file_format="xlsx", sheet=sheet, encoding=None)
-    else:
-        raise UnreadableReturnError(f"'{suffix}' is not a return format: expected .csv or .xlsx")
-    if returned.rows.is_empty():
-        raise UnreadableReturnError(
-            f"the file has a header (row {returned.header_row}) but no "
-            f"{returned.kind.row_noun} rows below it"
-        )
-    return returned
+        return grid, "xlsx", sheet, None
+    raise UnreadableReturnError(f"'{suffix}' is not a return format: expected .csv or .xlsx")
 
 
 def _csv_grid(text: str) -> list[list[str]]:

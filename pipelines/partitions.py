@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 
-from assets.return_files import discover_returns, read_return
+from assets.return_files import discover_returns, reporting_periods_typed
 from schemas import cells
 
 FINANCIAL_QUARTERS = DynamicPartitionsDefinition(name="financial_quarter")
@@ -60,20 +60,19 @@ def add_quarters(instance: DagsterInstance, quarters: list[str]) -> None:
 
 def quarters_of_files(paths: list[Path]) -> set[str]:
     """The quarters the given return files are as at; unreadable files have none."""
-    keys: set[str] = set()
+    typed: set[str] = set()
     for path in paths:
         try:
-            rows = read_return(path, path.read_bytes()).rows
+            typed |= reporting_periods_typed(path, path.read_bytes())
         # A file that cannot be read has no quarter; the run's ingest quarantines it
         # with its reason, so nothing is lost by passing over it here.
         except Exception:  # noqa: BLE001
             continue
-        periods = rows.select(
-            cells.parse_financial_year_start(pl.col("reporting_period")).alias("year"),
-            cells.parse_period_quarter(pl.col("reporting_period")).alias("quarter"),
-        ).drop_nulls()
-        keys |= {partition_key(year, quarter) for year, quarter in periods.unique().iter_rows()}
-    return keys
+    periods = pl.DataFrame({"typed": sorted(typed)}, schema={"typed": pl.Utf8}).select(
+        cells.parse_financial_year_start(pl.col("typed")).alias("year"),
+        cells.parse_period_quarter(pl.col("typed")).alias("quarter"),
+    )
+    return {partition_key(year, quarter) for year, quarter in periods.drop_nulls().iter_rows()}
 
 
 def quarters_in_folder(returns_dir: Path) -> list[str]:

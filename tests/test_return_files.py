@@ -9,7 +9,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from assets.return_files import UnreadableReturnError, discover_returns, read_return
+from assets.return_files import (
+    UnreadableReturnError,
+    discover_returns,
+    read_return,
+    reporting_periods_typed,
+)
 from tests.conftest import return_csv
 
 ROW = {
@@ -38,6 +43,15 @@ def test_the_header_is_found_below_a_title_block_and_blank_rows_are_skipped() ->
     assert returned.rows["ref"].to_list() == ["CYP-008A", "CYP-006"]
     # Row numbers are the sheet's own, so a service lead can find the row.
     assert returned.rows["row_number"].to_list() == [5, 7]
+
+
+def test_the_periods_a_return_is_as_at_are_read_without_reading_its_rows() -> None:
+    text = "St Helens Council,,\nQ2 return,,\n,,\n" + return_csv(
+        [ROW, {}, ROW | {"reporting_period": "Q1 2024/25"}, ROW | {"reporting_period": ""}]
+    )
+    typed = reporting_periods_typed(Path("p1.csv"), text.encode())
+    assert typed == {"2024-25 Q2", "Q1 2024/25"}
+    assert typed == set(read_text("p1.csv", text).rows["reporting_period"].drop_nulls())
 
 
 def test_header_names_match_regardless_of_case_spaces_and_underscores() -> None:
