@@ -7,7 +7,9 @@ to validate only what the run changed). Each suite makes two checks on its table
 validation: `expectations_critical`, blocking, since a failure means the
 tables are wrong and must not be published; and `expectations_warning`, which
 is shown but blocks nothing. Every expectation's outcome is also written to
-`quality.expectation_results` for the data-quality report.
+`quality.expectation_results` for the data-quality report. The suites run one
+after another, sharing one Great Expectations context, in one step per step of
+the tables they check (`marts_models_expectations`).
 
 Great Expectations takes seconds to import, so it is imported only when a
 suite runs.
@@ -17,6 +19,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -32,6 +35,9 @@ from dagster import (
 
 from pipelines.paths import EXPECTATIONS_DIR
 from pipelines.resources import ExpectationSuites, Warehouse
+
+if TYPE_CHECKING:
+    from great_expectations.datasource.fluent import PandasDatasource
 
 # Great Expectations' own severities, and the Dagster check each one makes.
 CHECK_BY_SEVERITY = {
@@ -69,9 +75,9 @@ def discover_suites(directory: Path = EXPECTATIONS_DIR) -> list[Suite]:
 
 
 def validate(
-    connection: duckdb.DuckDBPyConnection, suite: Suite, directory: Path, run_id: str
+    connection: duckdb.DuckDBPyConnection, suites: list[Suite], directory: Path, run_id: str
 ) -> pl.DataFrame:
-    """Run the suite on its batch; one row per expectation."""
+    """Run each suite on its batch; one row per expectation."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
@@ -88,14 +94,29 @@ def validate(
             store_backend_defaults=InMemoryStoreBackendDefaults(),
         ),
     )
+    source = context.data_sources.add_pandas("warehouse")
+    return pl.concat(
+        [_validate_suite(connection, source, suite, directory, run_id) for suite in suites],
+        how="vertical",
+    )
+
+
+def _validate_suite(
+    connection: duckdb.DuckDBPyConnection,
+    source: "PandasDatasource",
+    suite: Suite,
+    directory: Path,
+    run_id: str,
+) -> pl.DataFrame:
+    import great_expectations as gx
+
     expectations = gx.ExpectationSuite(**json.loads((directory / f"{suite.name}.json").read_text()))
     batch_sql = (directory / f"{suite.name}.sql").read_text()
     batch_frame = connection.sql(
         batch_sql, params={"run_id": run_id} if "$run_id" in batch_sql else None
     ).df()
     batch = (
-        context.data_sources.add_pandas("warehouse")
-        .add_dataframe_asset(suite.name)
+        source.add_dataframe_asset(suite.name)
         .add_batch_definition_whole_dataframe("whole table")
         .get_batch(batch_parameters={"dataframe": batch_frame})
     )
@@ -123,7 +144,10 @@ def validate(
     )
 
 
-def build_expectation_checks(suite: Suite) -> AssetChecksDefinition:
+def build_expectation_checks(name: str, suites: list[Suite]) -> AssetChecksDefinition:
+    """The suites' checks, two each, run in one step: the suites are quick, and a step each
+    would cost Dagster more than their validation does. (Suites of tables built in
+    different steps need steps of their own, or the checks would wait on each other.)"""
     specs = [
         AssetCheckSpec(
             name,
@@ -132,43 +156,50 @@ def build_expectation_checks(suite: Suite) -> AssetChecksDefinition:
             description=f"The {severity} expectations of schemas/expectations/{suite.name}.json"
             + (": a failure stops publication." if blocking else ": shown, never blocking."),
         )
+        for suite in suites
         for severity, (name, _, blocking) in CHECK_BY_SEVERITY.items()
     ]
 
-    @multi_asset_check(specs=specs, name=f"{suite.name}_expectations")
-    def run_suite(
+    @multi_asset_check(specs=specs, name=name)
+    def run_suites(
         context: AssetCheckExecutionContext,
         warehouse: Warehouse,
         expectation_suites: ExpectationSuites,
     ):
         with warehouse.connect() as connection:
-            outcomes = validate(connection, suite, expectation_suites.directory, context.run.run_id)
+            outcomes = validate(
+                connection, suites, expectation_suites.directory, context.run.run_id
+            )
             connection.execute(RESULTS_DDL)
             connection.execute(
-                "DELETE FROM quality.expectation_results WHERE suite = ?", [suite.name]
+                "DELETE FROM quality.expectation_results WHERE list_contains(?, suite)",
+                [[suite.name for suite in suites]],
             )
             connection.register("outcomes", outcomes)
             connection.execute(
                 "INSERT INTO quality.expectation_results BY NAME SELECT * FROM outcomes"
             )
-        for severity, (name, dagster_severity, _) in CHECK_BY_SEVERITY.items():
-            these = outcomes.filter(pl.col("severity") == severity)
-            failed = these.filter(~pl.col("success"))
-            yield AssetCheckResult(
-                asset_key=suite.asset_key,
-                check_name=name,
-                passed=failed.is_empty(),
-                severity=dagster_severity,
-                metadata={
-                    "expectations": these.height,
-                    "expectations_failed": failed.height,
-                    "failed": json.dumps(
-                        [
-                            f"{r['expectation']} {r['arguments']}"
-                            for r in failed.iter_rows(named=True)
-                        ]
-                    ),
-                },
-            )
+        for suite in suites:
+            for severity, (name, dagster_severity, _) in CHECK_BY_SEVERITY.items():
+                these = outcomes.filter(
+                    (pl.col("suite") == suite.name) & (pl.col("severity") == severity)
+                )
+                failed = these.filter(~pl.col("success"))
+                yield AssetCheckResult(
+                    asset_key=suite.asset_key,
+                    check_name=name,
+                    passed=failed.is_empty(),
+                    severity=dagster_severity,
+                    metadata={
+                        "expectations": these.height,
+                        "expectations_failed": failed.height,
+                        "failed": json.dumps(
+                            [
+                                f"{r['expectation']} {r['arguments']}"
+                                for r in failed.iter_rows(named=True)
+                            ]
+                        ),
+                    },
+                )
 
-    return run_suite
+    return run_suites

@@ -15,15 +15,18 @@ passed when it found nothing, otherwise failed with the severity of its worst
 finding and the counts by severity; it never blocks, since findings are for
 people to act on and the tables are still right.
 
-A model's checks run in the step that builds it, as the model's own check specs:
-a separate step per check would double the run's steps, and Dagster's cost per
-step is more than these checks' queries. A failed grain check still fails the
-step, so nothing downstream is built from a table with duplicate rows.
+Each model is one asset, but the models of a layer are built in one step
+(`staging_models`, `marts_models`, ...), in the order they read each other,
+with each model's checks run right after it is built: Dagster's cost per step
+(its events written to SQLite) is more than most models' SQL, so a step per
+model and per check would be most of a run. A failed grain check fails the
+step, after the layer's other models; nothing that reads the table is built.
 """
 
 import os
 import re
 from dataclasses import dataclass
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
@@ -35,11 +38,12 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
     BackfillPolicy,
     MaterializeResult,
     TableColumn,
     TableSchema,
-    asset,
+    multi_asset,
 )
 from sqlglot import expressions as exp
 
@@ -151,54 +155,108 @@ def _tables_read(query: exp.Query, path: Path) -> frozenset[AssetKey]:
     return frozenset(upstream)
 
 
-def build_model_asset(model: SqlModel) -> AssetsDefinition:
-    @asset(
-        key=model.key,
-        deps=sorted(model.upstream, key=lambda key: key.to_user_string()),
-        group_name=model.layer,
-        description=model.description,
-        kinds={"duckdb", "sql"},
-        metadata={
-            "sql_file": Path(os.path.relpath(model.path, PROJECT_ROOT)).as_posix(),
-            "grain": ", ".join(model.grain),
-            "dagster/column_schema": _column_schema(model, {}),
-        },
-        partitions_def=FINANCIAL_QUARTERS if model.partitioned_by else None,
-        check_specs=model_check_specs(model),
-        # Backfilling many quarters is one run that replaces them all at once.
-        backfill_policy=BackfillPolicy.single_run() if model.partitioned_by else None,
-    )
-    def build_table(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-        with warehouse.connect() as connection:
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
-            replaced: list[str] = []
-            if model.partitioned_by:
-                periods = [reporting_period(key) for key in context.partition_keys]
-                replaced = _replace_periods(connection, model, periods)
-            else:
-                connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
-            _comment_on(connection, model)
-            (row_count,) = fetch_row(connection, f"SELECT count(*) FROM {model.table}")
-            types = dict(
-                connection.sql(
-                    "SELECT column_name, data_type FROM duckdb_columns() "
-                    "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-                    params=[model.layer, model.name],
-                ).fetchall()
-            )
-            check_results = [check_grain(connection, model)]
-            if is_findings_model(model):
-                check_results.append(check_findings(connection, model))
-        return MaterializeResult(
-            metadata={
-                "dagster/row_count": row_count,
-                "dagster/column_schema": _column_schema(model, types),
-                **({"periods_replaced": ", ".join(replaced)} if model.partitioned_by else {}),
-            },
-            check_results=check_results,
-        )
+def build_layer_assets(models: list[SqlModel]) -> list[AssetsDefinition]:
+    """The models as assets, one step per layer: `staging_models`, `marts_models`, and
+    `<layer>_models_by_quarter` for a layer's models partitioned by quarter."""
+    layers: dict[tuple[str, bool], list[SqlModel]] = {}
+    for model in models:
+        layers.setdefault((model.layer, model.partitioned_by is not None), []).append(model)
+    return [
+        _build_layer_asset(f"{layer}_models" + ("_by_quarter" if by_quarter else ""), group)
+        for (layer, by_quarter), group in layers.items()
+    ]
 
-    return build_table
+
+def _in_build_order(models: list[SqlModel]) -> list[SqlModel]:
+    by_key = {model.key: model for model in models}
+    order = TopologicalSorter(
+        {model.key: sorted(model.upstream & by_key.keys(), key=str) for model in models}
+    )
+    return [by_key[key] for key in order.static_order()]
+
+
+def _build_layer_asset(name: str, models: list[SqlModel]) -> AssetsDefinition:
+    """Each model stays its own asset, with its lineage, checks and metadata; the models of
+    a layer are built in one step, one after another, as dagster-dbt builds a dbt
+    project: Dagster's cost per step is more than most models' SQL."""
+    partitioned = models[0].partitioned_by is not None
+    models = _in_build_order(models)
+
+    @multi_asset(
+        name=name,
+        specs=[
+            AssetSpec(
+                model.key,
+                deps=sorted(model.upstream, key=lambda key: key.to_user_string()),
+                group_name=model.layer,
+                description=model.description,
+                kinds={"duckdb", "sql"},
+                metadata={
+                    "sql_file": Path(os.path.relpath(model.path, PROJECT_ROOT)).as_posix(),
+                    "grain": ", ".join(model.grain),
+                    "dagster/column_schema": _column_schema(model, {}),
+                },
+                # Not built when a table it reads failed its grain check.
+                skippable=True,
+            )
+            for model in models
+        ],
+        check_specs=[spec for model in models for spec in model_check_specs(model)],
+        can_subset=True,
+        partitions_def=FINANCIAL_QUARTERS if partitioned else None,
+        # Backfilling many quarters is one run that replaces them all at once.
+        backfill_policy=BackfillPolicy.single_run() if partitioned else None,
+    )
+    def build_tables(context: AssetExecutionContext, warehouse: Warehouse):
+        periods = [reporting_period(key) for key in context.partition_keys] if partitioned else []
+        duplicated: set[AssetKey] = set()
+        with warehouse.connect() as connection:
+            for model in models:
+                if model.key not in context.selected_asset_keys:
+                    continue
+                if model.upstream & duplicated:
+                    duplicated.add(model.key)
+                    context.log.error(f"{model.table} is not built: a table it reads has rows "
+                                      "that share its grain")  # fmt: skip
+                    continue
+                result = _build_table(connection, model, periods)
+                if not all(c.passed for c in result.check_results if c.check_name == GRAIN_CHECK):
+                    duplicated.add(model.key)
+                yield result
+
+    return build_tables
+
+
+def _build_table(
+    connection: duckdb.DuckDBPyConnection, model: SqlModel, periods: list[str]
+) -> MaterializeResult:
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
+    replaced: list[str] = []
+    if model.partitioned_by:
+        replaced = _replace_periods(connection, model, periods)
+    else:
+        connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
+    _comment_on(connection, model)
+    (row_count,) = fetch_row(connection, f"SELECT count(*) FROM {model.table}")
+    types = dict(
+        connection.sql(
+            "SELECT column_name, data_type FROM duckdb_columns() "
+            "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+            params=[model.layer, model.name],
+        ).fetchall()
+    )
+    check_results = [check_grain(connection, model)]
+    if is_findings_model(model):
+        check_results.append(check_findings(connection, model))
+    return MaterializeResult(
+        asset_key=model.key,
+        metadata={
+            "dagster/row_count": row_count,
+            "dagster/column_schema": _column_schema(model, types),
+            **({"periods_replaced": ", ".join(replaced)} if model.partitioned_by else {}),
+        },
+        check_results=check_results,
+    )
 
 
 def _column_schema(model: SqlModel, types: dict[str, str]) -> TableSchema:
@@ -308,6 +366,7 @@ def check_grain(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> Asset
         f"GROUP BY ALL HAVING count(*) > 1 ORDER BY n_rows DESC LIMIT 5"
     ).fetchall()
     return AssetCheckResult(
+        asset_key=model.key,
         check_name=GRAIN_CHECK,
         passed=not duplicates,
         metadata={"example_duplicates": str(duplicates), "grain": grain},
@@ -323,6 +382,7 @@ def check_findings(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> As
         connection.sql(f"SELECT severity, count(*) FROM {model.table} GROUP BY severity").fetchall()
     )
     return AssetCheckResult(
+        asset_key=model.key,
         check_name=FINDINGS_CHECK,
         passed=not by_severity,
         severity=AssetCheckSeverity.ERROR if "ERROR" in by_severity else AssetCheckSeverity.WARN,

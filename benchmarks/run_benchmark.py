@@ -214,7 +214,7 @@ def stage_of(step_key: str) -> str:
         return "quarterly reports"
     if step_key == "published_warehouse":
         return "publish"
-    if step_key.startswith("quality__"):
+    if step_key.startswith("quality_models"):
         return "data-quality findings"
     return "SQL models and their checks"
 

@@ -8,13 +8,13 @@ from dagster import (
 )
 
 from assets.audit_trail import observation_history
-from assets.expectation_checks import build_expectation_checks, discover_suites
+from assets.expectation_checks import Suite, build_expectation_checks, discover_suites
 from assets.publish import build_publish_asset
 from assets.quarterly_reports import quarterly_reports
 from assets.raw_returns import ingest_returns
 from assets.reference_data import expected_returns
 from assets.return_gate import return_gate, rows_read_equal_rows_valid_plus_rows_rejected
-from assets.sql_models import build_model_asset, load_sql_models
+from assets.sql_models import build_layer_assets, load_sql_models
 from pipelines.automation import build_quarterly_schedule, build_returns_sensor
 from pipelines.paths import SQL_DIR
 from pipelines.resources import (
@@ -29,7 +29,7 @@ BUILD_WAREHOUSE_JOB = "build_warehouse"
 
 python_assets = [ingest_returns, return_gate, expected_returns, observation_history]
 sql_models = load_sql_models(SQL_DIR)
-table_assets = [*python_assets, *(build_model_asset(model) for model in sql_models)]
+table_assets = [*python_assets, *build_layer_assets(sql_models)]
 
 _built_keys = {key for assets_def in table_assets for key in assets_def.keys}
 for _model in sql_models:
@@ -43,6 +43,13 @@ for _model in sql_models:
 # nothing else reads.
 _read_by_another = {dep.asset_key for a in table_assets for spec in a.specs for dep in spec.deps}
 publish = build_publish_asset(sorted(_built_keys - _read_by_another, key=str))
+
+# The suites of the tables one step builds run together, in one step after it.
+_suites_by_step: dict[str, list[Suite]] = {}
+for _suite in discover_suites():
+    (_builder,) = [a for a in table_assets if _suite.asset_key in a.keys]
+    _suites_by_step.setdefault(f"{_builder.node_def.name}_expectations", []).append(_suite)
+expectation_checks = [build_expectation_checks(name, s) for name, s in _suites_by_step.items()]
 
 UNPARTITIONED_ASSETS = [
     key for assets_def in [*table_assets, publish] if not assets_def.partitions_def
@@ -63,7 +70,7 @@ defs = Definitions(
     assets=[*table_assets, publish, quarterly_reports],
     asset_checks=[
         rows_read_equal_rows_valid_plus_rows_rejected,
-        *(build_expectation_checks(suite) for suite in discover_suites()),
+        *expectation_checks,
     ],
     jobs=[build_warehouse],
     schedules=[build_quarterly_schedule(BUILD_WAREHOUSE_JOB)],

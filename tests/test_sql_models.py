@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, Definitions, materialize
 
-from assets.sql_models import SqlModelError, build_model_asset, load_sql_models, read_sql_model
+from assets.sql_models import SqlModelError, build_layer_assets, load_sql_models, read_sql_model
 from pipelines.definitions import defs
 from pipelines.paths import PROJECT_ROOT, SQL_DIR
 from pipelines.resources import Warehouse
@@ -84,7 +84,7 @@ def test_a_duplicate_grain_fails_the_models_step_and_nothing_downstream_is_built
     )
     warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
     result = materialize(
-        [build_model_asset(model) for model in load_sql_models(sql_dir)],
+        build_layer_assets(load_sql_models(sql_dir)),
         resources={"warehouse": warehouse},
         raise_on_error=False,
     )
@@ -93,7 +93,7 @@ def test_a_duplicate_grain_fails_the_models_step_and_nothing_downstream_is_built
     ]
     assert not grain_check.passed and grain_check.blocking
     assert "('NI 1', 2)" in grain_check.metadata["example_duplicates"].value
-    assert [e.step_key for e in result.get_step_failure_events()] == ["staging__stg_twice"]
+    assert [e.step_key for e in result.get_step_failure_events()] == ["staging_models"]
     with duckdb.connect(str(warehouse.build_path)) as connection:
         built = {
             name for (name,) in connection.sql("SELECT table_name FROM duckdb_tables()").fetchall()
