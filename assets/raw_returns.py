@@ -11,6 +11,7 @@ load.
 
 import datetime as dt
 
+import duckdb
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
@@ -25,6 +26,8 @@ RAW_FOLDER_SCANS = AssetKey(["raw", "folder_scans"])
 RAW_REQUESTED_QUARTERS = AssetKey(["raw", "requested_quarters"])
 REJECTED_FILES = AssetKey(["quarantine", "rejected_files"])
 
+# About 40 MB of text cells: large enough for DuckDB to insert quickly.
+ROWS_PER_INSERT = 100_000
 _RAW_COLUMNS_DDL = ",\n    ".join(f"{column} VARCHAR" for column in RAW_COLUMNS)
 _ADDED_COLUMNS_DDL = "\n".join(
     f"ALTER TABLE raw.returns ADD COLUMN IF NOT EXISTS {column} VARCHAR;" for column in RAW_COLUMNS
@@ -124,6 +127,7 @@ def ingest_returns(
         raise FileNotFoundError(f"The returns folder {root} does not exist")
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     new_rows: list[pl.DataFrame] = []
+    rows_loaded = 0
     new_files: list[dict[str, object]] = []
     scan: list[dict[str, object]] = []
     rejected: list[dict[str, object]] = []
@@ -136,61 +140,76 @@ def ingest_returns(
             ).fetchall()
         )
         paths = discover_returns(root)
-        for path in paths:
-            relative_path = path.relative_to(root).as_posix()
-            content = path.read_bytes()
-            digest = file_hash(content)
-            scan.append({"file_path": relative_path, "file_hash": digest})
-            if (relative_path, digest) in already_loaded:
-                continue
-            try:
-                return_file = read_return(path, content)
-            except UnreadableReturnError as reason:
-                rejected.append(
-                    {"file_path": relative_path, "file_hash": digest, "reason": str(reason)}
+        # All of a run's new files in one transaction: a failure loads none of them.
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            for path in paths:
+                relative_path = path.relative_to(root).as_posix()
+                content = path.read_bytes()
+                digest = file_hash(content)
+                scan.append({"file_path": relative_path, "file_hash": digest})
+                if (relative_path, digest) in already_loaded:
+                    continue
+                try:
+                    return_file = read_return(path, content)
+                except UnreadableReturnError as reason:
+                    rejected.append(
+                        {"file_path": relative_path, "file_hash": digest, "reason": str(reason)}
+                    )
+                    context.log.warning(f"Rejected {relative_path}: {reason}")
+                    continue
+                # One file the reader has never met the like of must not stop the
+                # others: it is quarantined with what went wrong, for a person to look at.
+                except Exception as error:  # noqa: BLE001
+                    reason = f"the file could not be read ({type(error).__name__}: {error})"
+                    rejected.append(
+                        {"file_path": relative_path, "file_hash": digest, "reason": reason}
+                    )
+                    context.log.error(f"Rejected {relative_path}: {reason}")
+                    continue
+                new_rows.append(
+                    return_file.rows.with_columns(
+                        file_path=pl.lit(relative_path),
+                        file_hash=pl.lit(digest),
+                        sheet=pl.lit(return_file.sheet, pl.Utf8),
+                    )
                 )
-                context.log.warning(f"Rejected {relative_path}: {reason}")
-                continue
-            # One file the reader has never met the like of must not stop the
-            # others: it is quarantined with what went wrong, for a person to look at.
-            except Exception as error:  # noqa: BLE001
-                reason = f"the file could not be read ({type(error).__name__}: {error})"
-                rejected.append({"file_path": relative_path, "file_hash": digest, "reason": reason})
-                context.log.error(f"Rejected {relative_path}: {reason}")
-                continue
-            new_rows.append(
-                return_file.rows.with_columns(
-                    file_path=pl.lit(relative_path),
-                    file_hash=pl.lit(digest),
-                    sheet=pl.lit(return_file.sheet, pl.Utf8),
+                rows_loaded += return_file.rows.height
+                new_files.append(
+                    {
+                        "file_path": relative_path,
+                        "file_hash": digest,
+                        "file_format": return_file.file_format,
+                        "return_kind": return_file.kind.name,
+                        "sheet": return_file.sheet,
+                        "encoding": return_file.encoding,
+                        "header_row": return_file.header_row,
+                        "header": return_file.header,
+                        "rows_read": return_file.rows.height,
+                    }
                 )
-            )
-            new_files.append(
-                {
-                    "file_path": relative_path,
-                    "file_hash": digest,
-                    "file_format": return_file.file_format,
-                    "return_kind": return_file.kind.name,
-                    "sheet": return_file.sheet,
-                    "encoding": return_file.encoding,
-                    "header_row": return_file.header_row,
-                    "header": return_file.header,
-                    "rows_read": return_file.rows.height,
-                }
-            )
-        _insert(connection, new_rows, new_files, rejected, scan, loaded_at)
-        quarters = requested_quarters(context)
-        for year, quarter in quarters:
-            connection.execute(
-                "INSERT INTO raw.requested_quarters VALUES (?, ?, ?, ?)",
-                [context.run_id, loaded_at, year, quarter],
-            )
+                # Rows go to DuckDB in batches, so a folder of every council's returns
+                # is never held in memory at once.
+                if sum(frame.height for frame in new_rows) >= ROWS_PER_INSERT:
+                    _insert_rows(connection, new_rows, loaded_at)
+                    new_rows = []
+            _insert_rows(connection, new_rows, loaded_at)
+            _insert_files(connection, new_files, rejected, scan, loaded_at)
+            quarters = requested_quarters(context)
+            for year, quarter in quarters:
+                connection.execute(
+                    "INSERT INTO raw.requested_quarters VALUES (?, ?, ?, ?)",
+                    [context.run_id, loaded_at, year, quarter],
+                )
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
         totals = fetch_row(
             connection,
             "SELECT (SELECT count(*) FROM raw.returns), (SELECT count(*) FROM raw.return_files),"
             " (SELECT count(*) FROM quarantine.rejected_files)",
         )
-    rows_loaded = sum(frame.height for frame in new_rows)
     yield MaterializeResult(
         asset_key=RAW_RETURNS,
         metadata={
@@ -229,44 +248,42 @@ def requested_quarters(context: AssetExecutionContext) -> list[tuple[int, int]]:
     return [(int(key[:4]), int(key[-1])) for key in keys]
 
 
-def _insert(
-    connection,
-    new_rows: list[pl.DataFrame],
+def _insert_rows(
+    connection: duckdb.DuckDBPyConnection, new_rows: list[pl.DataFrame], loaded_at: dt.datetime
+) -> None:
+    if not new_rows:
+        return
+    # One chunk: DuckDB scans it at a third of the cost of one chunk per file.
+    rows = pl.concat(new_rows, rechunk=True).with_columns(loaded_at=pl.lit(loaded_at))
+    connection.register("new_rows", rows)
+    connection.execute("INSERT INTO raw.returns BY NAME SELECT * FROM new_rows")
+    connection.unregister("new_rows")
+
+
+def _insert_files(
+    connection: duckdb.DuckDBPyConnection,
     new_files: list[dict[str, object]],
     rejected: list[dict[str, object]],
     scan: list[dict[str, object]],
     loaded_at: dt.datetime,
 ) -> None:
-    """All of a run's new files in one transaction: a failure loads none of them."""
-    connection.execute("BEGIN TRANSACTION")
-    try:
-        if new_rows:
-            # One chunk: DuckDB scans it at a third of the cost of one chunk per file.
-            rows = pl.concat(new_rows, rechunk=True).with_columns(loaded_at=pl.lit(loaded_at))
-            connection.register("new_rows", rows)
-            connection.execute("INSERT INTO raw.returns BY NAME SELECT * FROM new_rows")
-            connection.unregister("new_rows")
-        if new_files:
-            files = pl.DataFrame(new_files).with_columns(loaded_at=pl.lit(loaded_at))
-            connection.register("new_files", files)
-            connection.execute("INSERT INTO raw.return_files BY NAME SELECT * FROM new_files")
-            connection.unregister("new_files")
-        if rejected:
-            files = pl.DataFrame(rejected).with_columns(rejected_at=pl.lit(loaded_at))
-            connection.register("new_rejected_files", files)
-            connection.execute(
-                "INSERT INTO quarantine.rejected_files BY NAME SELECT * FROM new_rejected_files"
-            )
-            connection.unregister("new_rejected_files")
-        # Every run records what the folder held, so the current returns are
-        # exactly the files in it now, whichever versions were loaded before.
-        files_now = pl.DataFrame(
-            scan, schema={"file_path": pl.Utf8, "file_hash": pl.Utf8}
-        ).with_columns(scanned_at=pl.lit(loaded_at))
-        connection.register("files_now", files_now)
-        connection.execute("INSERT INTO raw.folder_scans BY NAME SELECT * FROM files_now")
-        connection.unregister("files_now")
-        connection.execute("COMMIT")
-    except Exception:
-        connection.execute("ROLLBACK")
-        raise
+    if new_files:
+        files = pl.DataFrame(new_files).with_columns(loaded_at=pl.lit(loaded_at))
+        connection.register("new_files", files)
+        connection.execute("INSERT INTO raw.return_files BY NAME SELECT * FROM new_files")
+        connection.unregister("new_files")
+    if rejected:
+        files = pl.DataFrame(rejected).with_columns(rejected_at=pl.lit(loaded_at))
+        connection.register("new_rejected_files", files)
+        connection.execute(
+            "INSERT INTO quarantine.rejected_files BY NAME SELECT * FROM new_rejected_files"
+        )
+        connection.unregister("new_rejected_files")
+    # Every run records what the folder held, so the current returns are
+    # exactly the files in it now, whichever versions were loaded before.
+    files_now = pl.DataFrame(
+        scan, schema={"file_path": pl.Utf8, "file_hash": pl.Utf8}
+    ).with_columns(scanned_at=pl.lit(loaded_at))
+    connection.register("files_now", files_now)
+    connection.execute("INSERT INTO raw.folder_scans BY NAME SELECT * FROM files_now")
+    connection.unregister("files_now")
