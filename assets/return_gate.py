@@ -1,20 +1,28 @@
 """Step 2, the gate: Pandera judges every raw row; what passes is typed, what fails is quarantined.
 
 Each kind of return has its schema (schemas/<kind>_return.py). Validation is
-lazy, so a row reports every failure it has, not only the first.
+lazy, so a row reports every failure it has, not only the first. Each file
+version is judged once (`validated.judged_files` says when, and by which
+version of the rules), in batches of whole files, so a quarter's run judges its
+new returns only and a folder of every council's returns is never in memory at
+once; when the rules change, every row is judged again.
 `quarantine.rejected_rows` holds one row per failure (file, row, column, value,
 reason); `validated.<kind>_returns` hold the accepted rows with their cells read
 into numbers, periods and codes. Nothing is lost: every raw row is in exactly
 one of them, and a blocking check fails the run if that ever breaks.
 """
 
+import hashlib
 import json
+from pathlib import Path
 
+import duckdb
 import pandera.polars as pa
 import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetExecutionContext,
     AssetKey,
     AssetSpec,
     MaterializeResult,
@@ -23,6 +31,7 @@ from dagster import (
 )
 
 from assets.raw_returns import RAW_RETURNS
+from pipelines.paths import PROJECT_ROOT
 from pipelines.resources import Warehouse, fetch_row
 from schemas import comparator_return, indicator_return, milestone_return
 from schemas.gate_checks import LINEAGE_COLUMNS, ReturnGate
@@ -123,44 +132,147 @@ def _rejections(rows: pl.DataFrame, failures: pl.DataFrame, gate: ReturnGate) ->
         ),
     ],
 )
-def return_gate(warehouse: Warehouse):
-    rejected: list[pl.DataFrame] = []
+def return_gate(context: AssetExecutionContext, warehouse: Warehouse):
     rows_in: dict[str, tuple[int, int]] = {}
+    rejected_this_run: list[pl.DataFrame] = []
     with warehouse.connect() as connection:
-        connection.execute("CREATE SCHEMA IF NOT EXISTS validated")
-        for gate in GATES:
-            columns = ", ".join((*LINEAGE_COLUMNS, *gate.kind.columns, "extra_columns"))
-            raw_rows = connection.sql(
-                f"SELECT {columns} FROM raw.returns WHERE return_kind = ?",
-                params=[gate.kind.name],
-            ).pl()
-            accepted, rejections = judge_rows(raw_rows, gate)
-            typed = gate.type_rows(accepted)
-            connection.register("typed_rows", typed)
-            connection.execute(f"CREATE OR REPLACE TABLE {gate.table} AS SELECT * FROM typed_rows")
-            connection.unregister("typed_rows")
-            rejected.append(rejections)
-            rows_in[gate.table] = (raw_rows.height, typed.height)
-        rejections = pl.concat(rejected).sort("file_path", "row_number", "column_name")
-        connection.register("rejection_rows", rejections)
-        connection.execute(
-            "CREATE OR REPLACE TABLE quarantine.rejected_rows AS SELECT * FROM rejection_rows"
-        )
+        connection.execute(GATE_TABLES_DDL)
+        # A file version is judged once, by the gate's rules of the time; when the rules
+        # change, every row is judged again by the new ones.
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            if _rules_changed(connection):
+                context.log.info("Every row is judged: none has been by the gate's rules as "
+                                 "they are now.")  # fmt: skip
+                for table in (*(gate.table for gate in GATES), "quarantine.rejected_rows"):
+                    connection.execute(f"DROP TABLE IF EXISTS {table}")
+                connection.execute("DELETE FROM validated.judged_files")
+                connection.execute(GATE_TABLES_DDL)
+            for gate in GATES:
+                rows_read = rows_valid = 0
+                for batch in _unjudged_batches(connection, gate):
+                    accepted, rejections = judge_rows(_raw_rows(connection, gate, batch), gate)
+                    typed = gate.type_rows(accepted)
+                    _append(connection, gate.table, typed)
+                    _append(connection, "quarantine.rejected_rows", rejections)
+                    rejected_this_run.append(rejections)
+                    rows_read += int(batch["rows_read"].sum())
+                    rows_valid += typed.height
+                    connection.register("batch_files", batch)
+                    connection.execute(
+                        "INSERT INTO validated.judged_files "
+                        "SELECT file_path, file_hash, ?, now() FROM batch_files",
+                        [RULES_VERSION],
+                    )
+                    connection.unregister("batch_files")
+                _append(connection, gate.table, gate.type_rows(_no_rows(connection, gate)))
+                rows_in[gate.table] = (rows_read, rows_valid)
+            _append(connection, "quarantine.rejected_rows", pl.DataFrame(schema=REJECTION_SCHEMA))
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
+        totals = {
+            table: fetch_row(connection, f"SELECT count(*) FROM {table}")[0]
+            for table in (*rows_in, "quarantine.rejected_rows")
+        }
+    rejections = pl.concat([pl.DataFrame(schema=REJECTION_SCHEMA), *rejected_this_run])
     rows_rejected = rejections.select("file_path", "file_hash", "row_number").unique().height
     by_reason = rejections.group_by("column_name").len().sort("column_name")
     for table, (rows_read, rows_valid) in rows_in.items():
         yield MaterializeResult(
             asset_key=VALIDATED_TABLES[table],
-            metadata={"dagster/row_count": rows_valid, "rows_read": rows_read},
+            metadata={
+                "dagster/row_count": totals[table],
+                "rows_read_this_run": rows_read,
+                "rows_valid_this_run": rows_valid,
+            },
         )
     yield MaterializeResult(
         asset_key=REJECTED_ROWS,
         metadata={
-            "dagster/row_count": rejections.height,
-            "rows_rejected": rows_rejected,
-            "failures_by_column": json.dumps(dict(by_reason.iter_rows())),
+            "dagster/row_count": totals["quarantine.rejected_rows"],
+            "failures_this_run": rejections.height,
+            "rows_rejected_this_run": rows_rejected,
+            "failures_by_column_this_run": json.dumps(dict(by_reason.iter_rows())),
         },
     )
+
+
+# A version of the gate's rules: the text of the schemas and of this module.
+RULES_VERSION = hashlib.sha256(
+    b"".join(
+        path.read_bytes()
+        for path in sorted([*(PROJECT_ROOT / "schemas").glob("*.py"), Path(__file__)])
+    )
+).hexdigest()[:16]
+# Rows judged at once: about 100 MB of text for Pandera to hold and check.
+ROWS_PER_BATCH = 200_000
+
+GATE_TABLES_DDL = """
+CREATE SCHEMA IF NOT EXISTS validated;
+CREATE SCHEMA IF NOT EXISTS quarantine;
+CREATE TABLE IF NOT EXISTS validated.judged_files (
+    file_path VARCHAR NOT NULL,
+    file_hash VARCHAR NOT NULL,
+    rules_version VARCHAR NOT NULL,
+    judged_at TIMESTAMP NOT NULL
+);
+"""
+
+
+def _rules_changed(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the rows judged so far were judged by other rules. With no record of any
+    file judged, the validated tables (of a warehouse built before the record was kept)
+    are judged again too, rather than trusted."""
+    versions = connection.sql("SELECT DISTINCT rules_version FROM validated.judged_files")
+    return [version for (version,) in versions.fetchall()] != [RULES_VERSION]
+
+
+def _unjudged_batches(connection: duckdb.DuckDBPyConnection, gate: ReturnGate):
+    """The file versions of this kind not yet judged, in batches of about ROWS_PER_BATCH
+    rows; a file's rows are never split, since a duplicate is a duplicate in its file."""
+    files = connection.sql(
+        """
+        SELECT file_path, file_hash, rows_read FROM raw.return_files
+        ANTI JOIN validated.judged_files USING (file_path, file_hash)
+        WHERE return_kind = ?
+        ORDER BY file_path, file_hash
+        """,
+        params=[gate.kind.name],
+    ).pl()
+    batch_number = (files["rows_read"].cum_sum() - files["rows_read"]) // ROWS_PER_BATCH
+    for _, batch in files.with_columns(batch=batch_number).group_by("batch", maintain_order=True):
+        yield batch.drop("batch")
+
+
+def _raw_rows(
+    connection: duckdb.DuckDBPyConnection, gate: ReturnGate, files: pl.DataFrame
+) -> pl.DataFrame:
+    connection.register("batch_files", files)
+    rows = connection.sql(
+        f"SELECT {', '.join(_raw_columns(gate))} FROM raw.returns "
+        "SEMI JOIN batch_files USING (file_path, file_hash) ORDER BY file_path, row_number"
+    ).pl()
+    connection.unregister("batch_files")
+    return rows
+
+
+def _no_rows(connection: duckdb.DuckDBPyConnection, gate: ReturnGate) -> pl.DataFrame:
+    """The raw columns of this kind with no rows: the validated table exists, empty, even
+    before a return of its kind arrives."""
+    return connection.sql(f"SELECT {', '.join(_raw_columns(gate))} FROM raw.returns LIMIT 0").pl()
+
+
+def _raw_columns(gate: ReturnGate) -> tuple[str, ...]:
+    return (*LINEAGE_COLUMNS, *gate.kind.columns, "extra_columns")
+
+
+def _append(connection: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
+    connection.register("rows_to_append", rows)
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS FROM rows_to_append LIMIT 0")
+    connection.execute(f"INSERT INTO {table} BY NAME FROM rows_to_append")
+    connection.unregister("rows_to_append")
 
 
 VALIDATED_ROWS_SQL = " UNION ALL ".join(

@@ -14,6 +14,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from assets import return_gate
 from assets.return_gate import rows_read_equal_rows_valid_plus_rows_rejected
 from pipelines.resources import Warehouse
 from pipelines.run import RunOutcome
@@ -224,6 +225,54 @@ def test_loading_the_same_files_again_duplicates_nothing(bad_input_run, tmp_path
     shutil.copy(bad_input_run.warehouse, warehouse)
     again = build(bad_input_run.returns_dir, warehouse)
     assert again.succeeded, again.summary()
+    assert again.counts == bad_input_run.counts
+
+
+def judged(warehouse: Path) -> list[tuple[str, str, int]]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.sql(
+            "SELECT file_path, rules_version, count(*) FROM validated.judged_files "
+            "GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+
+
+def test_a_later_run_judges_only_the_returns_new_to_it(bad_input_run, tmp_path) -> None:
+    returns, warehouse = tmp_path / "returns", tmp_path / "later.duckdb"
+    shutil.copytree(bad_input_run.returns_dir, returns)
+    shutil.copy(bad_input_run.warehouse, warehouse)
+    (returns / "testshire" / "late.csv").write_text(
+        return_csv([indicator_row(ref="LATE-1"), indicator_row(ref="LATE-2", target="abc")])
+    )
+    before = {path: n for path, _, n in judged(warehouse)}
+    later = build(returns, warehouse)
+    assert later.succeeded, later.summary()
+    after = {path: n for path, _, n in judged(warehouse)}
+    assert after == before | {"testshire/late.csv": 1}
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        ((loaded_at,),) = connection.sql(
+            "SELECT DISTINCT judged_at FROM validated.judged_files "
+            "WHERE judged_at > (SELECT min(judged_at) FROM validated.judged_files)"
+        ).fetchall()
+        judged_now = connection.sql(
+            "SELECT file_path FROM validated.judged_files WHERE judged_at = ?", params=[loaded_at]
+        ).fetchall()
+    assert judged_now == [("testshire/late.csv",)]
+    counts = later.counts
+    assert counts["rows_read"] == bad_input_run.counts["rows_read"] + 2
+    assert counts["rows_read"] == counts["rows_valid"] + counts["rows_rejected"]
+    assert counts["rows_rejected"] == bad_input_run.counts["rows_rejected"] + 1
+
+
+def test_when_the_gates_rules_change_every_row_is_judged_again_once(
+    bad_input_run, tmp_path, monkeypatch
+) -> None:
+    warehouse = tmp_path / "new-rules.duckdb"
+    shutil.copy(bad_input_run.warehouse, warehouse)
+    monkeypatch.setattr(return_gate, "RULES_VERSION", "new-rules")
+    again = build(bad_input_run.returns_dir, warehouse)
+    assert again.succeeded, again.summary()
+    assert {version for _, version, _ in judged(warehouse)} == {"new-rules"}
+    assert all(n == 1 for _, _, n in judged(warehouse))
     assert again.counts == bad_input_run.counts
 
 
