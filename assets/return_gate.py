@@ -3,7 +3,8 @@
 Each kind of return has its schema (schemas/<kind>_return.py). Validation is
 lazy, so a row reports every failure it has, not only the first. Each file
 version is judged once (`validated.judged_files` says when, and by which
-version of the rules), in batches of whole files, so a quarter's run judges its
+version of the rules), in batches of whole files, each written in one
+transaction with the record that its files are judged, so a quarter's run judges its
 new returns only and a folder of every council's returns is never in memory at
 once; when the rules change, every row is judged again.
 `quarantine.rejected_rows` holds one row per failure (file, row, column, value,
@@ -139,39 +140,28 @@ def return_gate(context: AssetExecutionContext, warehouse: Warehouse):
         connection.execute(GATE_TABLES_DDL)
         # A file version is judged once, by the gate's rules of the time; when the rules
         # change, every row is judged again by the new ones.
-        connection.execute("BEGIN TRANSACTION")
-        try:
-            if _rules_changed(connection):
-                context.log.info("Every row is judged: none has been by the gate's rules as "
-                                 "they are now.")  # fmt: skip
-                for table in (*(gate.table for gate in GATES), "quarantine.rejected_rows"):
-                    connection.execute(f"DROP TABLE IF EXISTS {table}")
-                connection.execute("DELETE FROM validated.judged_files")
-                connection.execute(GATE_TABLES_DDL)
-            for gate in GATES:
-                rows_read = rows_valid = 0
-                for batch in _unjudged_batches(connection, gate):
-                    accepted, rejections = judge_rows(_raw_rows(connection, gate, batch), gate)
-                    typed = gate.type_rows(accepted)
-                    _append(connection, gate.table, typed)
-                    _append(connection, "quarantine.rejected_rows", rejections)
-                    rejected_this_run.append(rejections)
-                    rows_read += int(batch["rows_read"].sum())
-                    rows_valid += typed.height
-                    connection.register("batch_files", batch)
-                    connection.execute(
-                        "INSERT INTO validated.judged_files "
-                        "SELECT file_path, file_hash, ?, now() FROM batch_files",
-                        [RULES_VERSION],
-                    )
-                    connection.unregister("batch_files")
-                _append(connection, gate.table, gate.type_rows(_no_rows(connection, gate)))
-                rows_in[gate.table] = (rows_read, rows_valid)
-            _append(connection, "quarantine.rejected_rows", pl.DataFrame(schema=REJECTION_SCHEMA))
-            connection.execute("COMMIT")
-        except Exception:
-            connection.execute("ROLLBACK")
-            raise
+        if _rules_changed(connection):
+            context.log.info("Every row is judged: none has been by the gate's rules as "
+                             "they are now.")  # fmt: skip
+            connection.execute("DELETE FROM validated.judged_files")
+            for table in (*(gate.table for gate in GATES), "quarantine.rejected_rows"):
+                connection.execute(f"DROP TABLE IF EXISTS {table}")
+        # The tables exist before any batch is written: appending to a table created in
+        # the same transaction left the rows unseen by the run's other connections
+        # (DuckDB 2.0.0, a million rows and more).
+        for gate in GATES:
+            _create(connection, gate.table, gate.type_rows(_no_rows(connection, gate)))
+        _create(connection, "quarantine.rejected_rows", pl.DataFrame(schema=REJECTION_SCHEMA))
+        for gate in GATES:
+            rows_read = rows_valid = 0
+            for batch in _unjudged_batches(connection, gate):
+                accepted, rejections = judge_rows(_raw_rows(connection, gate, batch), gate)
+                typed = gate.type_rows(accepted)
+                _write_batch(connection, gate, batch, typed, rejections)
+                rejected_this_run.append(rejections)
+                rows_read += int(batch["rows_read"].sum())
+                rows_valid += typed.height
+            rows_in[gate.table] = (rows_read, rows_valid)
         totals = {
             table: fetch_row(connection, f"SELECT count(*) FROM {table}")[0]
             for table in (*rows_in, "quarantine.rejected_rows")
@@ -268,11 +258,38 @@ def _raw_columns(gate: ReturnGate) -> tuple[str, ...]:
     return (*LINEAGE_COLUMNS, *gate.kind.columns, "extra_columns")
 
 
-def _append(connection: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
-    connection.register("rows_to_append", rows)
-    connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS FROM rows_to_append LIMIT 0")
-    connection.execute(f"INSERT INTO {table} BY NAME FROM rows_to_append")
-    connection.unregister("rows_to_append")
+def _create(connection: duckdb.DuckDBPyConnection, table: str, like: pl.DataFrame) -> None:
+    connection.register("like_rows", like)
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS FROM like_rows LIMIT 0")
+    connection.unregister("like_rows")
+
+
+def _write_batch(
+    connection: duckdb.DuckDBPyConnection,
+    gate: ReturnGate,
+    files: pl.DataFrame,
+    typed: pl.DataFrame,
+    rejections: pl.DataFrame,
+) -> None:
+    """A batch's accepted rows, its failures and the record that its files are judged, all
+    or nothing: a file is never half judged, nor judged twice."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        for table, rows in ((gate.table, typed), ("quarantine.rejected_rows", rejections)):
+            connection.register("batch_rows", rows)
+            connection.execute(f"INSERT INTO {table} BY NAME FROM batch_rows")
+            connection.unregister("batch_rows")
+        connection.register("batch_files", files)
+        connection.execute(
+            "INSERT INTO validated.judged_files "
+            "SELECT file_path, file_hash, ?, now() FROM batch_files",
+            [RULES_VERSION],
+        )
+        connection.unregister("batch_files")
+        connection.execute("COMMIT")
+    except Exception:
+        connection.execute("ROLLBACK")
+        raise
 
 
 VALIDATED_ROWS_SQL = " UNION ALL ".join(

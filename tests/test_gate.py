@@ -236,7 +236,11 @@ def judged(warehouse: Path) -> list[tuple[str, str, int]]:
         ).fetchall()
 
 
-def test_a_later_run_judges_only_the_returns_new_to_it(bad_input_run, tmp_path) -> None:
+def test_a_later_run_judges_only_the_returns_new_to_it(
+    bad_input_run, tmp_path, monkeypatch
+) -> None:
+    # Batches of a file or two, so that the run writes several.
+    monkeypatch.setattr(return_gate, "ROWS_PER_BATCH", 3)
     returns, warehouse = tmp_path / "returns", tmp_path / "later.duckdb"
     shutil.copytree(bad_input_run.returns_dir, returns)
     shutil.copy(bad_input_run.warehouse, warehouse)
@@ -269,6 +273,7 @@ def test_when_the_gates_rules_change_every_row_is_judged_again_once(
     warehouse = tmp_path / "new-rules.duckdb"
     shutil.copy(bad_input_run.warehouse, warehouse)
     monkeypatch.setattr(return_gate, "RULES_VERSION", "new-rules")
+    monkeypatch.setattr(return_gate, "ROWS_PER_BATCH", 3)
     again = build(bad_input_run.returns_dir, warehouse)
     assert again.succeeded, again.summary()
     assert {version for _, version, _ in judged(warehouse)} == {"new-rules"}
