@@ -89,6 +89,10 @@ class Warehouse(ConfigurableResource):
     """
 
     path: str = str(DEFAULT_WAREHOUSE)
+    # DuckDB's own memory, which it otherwise sets at 80% of the machine's: beyond this
+    # it spills to a temporary folder beside the build, so a run over every council's
+    # returns stays within a few GiB alongside the Python side of the run.
+    memory_limit: str = "2GB"
     _run_lock: ExitStack | None = PrivateAttr(default=None)
     _build: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
@@ -143,7 +147,7 @@ class Warehouse(ConfigurableResource):
     def _open_build(self) -> duckdb.DuckDBPyConnection:
         build = self.build_path
         try:
-            return duckdb.connect(str(build))
+            return duckdb.connect(str(build), config=self._config)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 raise  # another run is building: never touch its file
@@ -166,7 +170,11 @@ class Warehouse(ConfigurableResource):
             build,
             broken_by,
         )
-        return duckdb.connect(str(build))
+        return duckdb.connect(str(build), config=self._config)
+
+    @property
+    def _config(self) -> dict[str, str]:
+        return {"memory_limit": self.memory_limit}
 
     def publish(self) -> None:
         # Closing the build checkpoints it, so the file alone holds everything written
