@@ -14,7 +14,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from pipelines.report import files as report_files_module
 from pipelines.report.data import load
+from pipelines.report.files import write_reports
 from pipelines.report.workbook import write_workbook
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -194,3 +196,21 @@ def test_commentary_that_looks_like_a_formula_stays_text(sample_warehouse, tmp_p
     cells = [sheet.cell(row=r, column=column) for r in range(2, 6)]
     assert [cell.value for cell in cells] == risky
     assert all(cell.data_type == "s" for cell in cells)
+
+
+def test_reports_written_by_parallel_writers_are_those_written_one_by_one(
+    sample_warehouse, tmp_path, monkeypatch
+) -> None:
+    one_by_one = write_reports(sample_warehouse, PERIOD, tmp_path / "one-by-one")
+    monkeypatch.setattr(report_files_module, "PARALLEL_FROM", 1)
+    parallel = write_reports(sample_warehouse, PERIOD, tmp_path / "parallel")
+    assert [path.name for path in parallel] == [path.name for path in one_by_one]
+    assert len(parallel) == 4
+    for ours, theirs in zip(parallel, one_by_one, strict=True):
+        if ours.suffix == ".html":
+            assert ours.read_text() == theirs.read_text()
+        else:
+            ours_book, theirs_book = (openpyxl.load_workbook(path) for path in (ours, theirs))
+            assert [list(sheet.values) for sheet in ours_book] == [
+                list(sheet.values) for sheet in theirs_book
+            ]
