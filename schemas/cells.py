@@ -13,8 +13,9 @@ import polars as pl
 
 # A number as typed: optional sign, thousands separators in groups of three,
 # decimals, an optional per cent sign. `1,412,857` `94.19%` `-6.25%` `12.5` `.5`
-_NUMBER = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?%?$"
-_HAS_DIGIT = r"\d"
+# ASCII digits: other scripts' digits are no number a cast can read either.
+_NUMBER = r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?%?$"
+_HAS_DIGIT = r"[0-9]"
 _DASHES = "\u2212\u2013\u2014"  # minus sign, en dash, em dash typed for a minus
 
 
@@ -25,10 +26,7 @@ def blank_to_null(cell: pl.Expr) -> pl.Expr:
 
 
 def _number_text(cell: pl.Expr) -> pl.Expr:
-    text = blank_to_null(cell).str.replace_all(r"\s+", "")
-    for dash in _DASHES:
-        text = text.str.replace(f"^{dash}", "-", literal=False)
-    return text
+    return blank_to_null(cell).str.replace_all(r"\s+", "").str.replace(f"^[{_DASHES}]", "-")
 
 
 def parse_number(cell: pl.Expr) -> pl.Expr:
