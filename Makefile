@@ -39,7 +39,7 @@ dev: $(VENV)/.synced
 setup: $(VENV)/.synced
 
 benchmark: $(VENV)/.synced
-	$(VENV)/bin/python -m benchmarks.run_benchmark
+	$(VENV)/bin/python -m benchmarks.run_benchmark --repeats 3 --large-repeats 1
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
