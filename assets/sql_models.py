@@ -299,33 +299,34 @@ def _replace_periods(
         "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
         params=[model.layer, model.name],
     ).fetchall()
+    if not exists or (
+        connection.sql(f"DESCRIBE {model.table}").fetchall()
+        != connection.sql("DESCRIBE model_rows").fetchall()
+    ):
+        # New, or its columns changed since it was built: every period is rebuilt rather
+        # than some left in the old shape, in one statement. (Not inside a transaction:
+        # a table created and filled in one showed its row count but not its rows to the
+        # run's other connections, in DuckDB 2.0.0.)
+        connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS SELECT * FROM model_rows")
+        return [p for (p,) in connection.sql(
+            f"SELECT DISTINCT {column} FROM model_rows ORDER BY 1").fetchall()]  # fmt: skip
+    changed = connection.sql(
+        f"SELECT DISTINCT {column} FROM ("
+        f"(SELECT * FROM model_rows EXCEPT ALL SELECT * FROM {model.table}) UNION ALL "
+        f"(SELECT * FROM {model.table} EXCEPT ALL SELECT * FROM model_rows))"
+    ).fetchall()
+    replaced = sorted(set(periods) | {period for (period,) in changed})
     connection.execute("BEGIN TRANSACTION")
     try:
-        if not exists or (
-            connection.sql(f"DESCRIBE {model.table}").fetchall()
-            != connection.sql("DESCRIBE model_rows").fetchall()
-        ):
-            # New, or its columns changed since it was built: every period is rebuilt
-            # rather than some left in the old shape.
-            connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS SELECT * FROM model_rows")
-            replaced = [p for (p,) in connection.sql(
-                f"SELECT DISTINCT {column} FROM model_rows ORDER BY 1").fetchall()]  # fmt: skip
-        else:
-            changed = connection.sql(
-                f"SELECT DISTINCT {column} FROM ("
-                f"(SELECT * FROM model_rows EXCEPT ALL SELECT * FROM {model.table}) UNION ALL "
-                f"(SELECT * FROM {model.table} EXCEPT ALL SELECT * FROM model_rows))"
-            ).fetchall()
-            replaced = sorted(set(periods) | {period for (period,) in changed})
-            connection.execute(
-                f"DELETE FROM {model.table} WHERE list_contains(?::VARCHAR[], {column})",
-                [replaced],
-            )
-            connection.execute(
-                f"INSERT INTO {model.table} "
-                f"SELECT * FROM model_rows WHERE list_contains(?::VARCHAR[], {column})",
-                [replaced],
-            )
+        connection.execute(
+            f"DELETE FROM {model.table} WHERE list_contains(?::VARCHAR[], {column})",
+            [replaced],
+        )
+        connection.execute(
+            f"INSERT INTO {model.table} "
+            f"SELECT * FROM model_rows WHERE list_contains(?::VARCHAR[], {column})",
+            [replaced],
+        )
         connection.execute("COMMIT")
     except Exception:
         connection.execute("ROLLBACK")
