@@ -10,12 +10,20 @@ load.
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
-from assets.return_files import UnreadableReturnError, discover_returns, file_hash, read_return
+from assets.return_files import (
+    ReturnFile,
+    UnreadableReturnError,
+    discover_returns,
+    file_hash,
+    read_return,
+)
 from pipelines.partitions import FINANCIAL_QUARTERS, partition_key
 from pipelines.resources import ReturnsFolder, Warehouse, fetch_row
 from schemas.return_contract import RAW_COLUMNS
@@ -126,8 +134,6 @@ def ingest_returns(
     if not root.is_dir():
         raise FileNotFoundError(f"The returns folder {root} does not exist")
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    new_rows: list[pl.DataFrame] = []
-    rows_loaded = 0
     new_files: list[dict[str, object]] = []
     scan: list[dict[str, object]] = []
     rejected: list[dict[str, object]] = []
@@ -143,57 +149,24 @@ def ingest_returns(
         # All of a run's new files in one transaction: a failure loads none of them.
         connection.execute("BEGIN TRANSACTION")
         try:
-            for path in paths:
-                relative_path = path.relative_to(root).as_posix()
-                content = path.read_bytes()
-                digest = file_hash(content)
-                scan.append({"file_path": relative_path, "file_hash": digest})
-                if (relative_path, digest) in already_loaded:
-                    continue
-                try:
-                    return_file = read_return(path, content)
-                except UnreadableReturnError as reason:
-                    rejected.append(
-                        {"file_path": relative_path, "file_hash": digest, "reason": str(reason)}
-                    )
-                    context.log.warning(f"Rejected {relative_path}: {reason}")
-                    continue
-                # One file the reader has never met the like of must not stop the
-                # others: it is quarantined with what went wrong, for a person to look at.
-                except Exception as error:  # noqa: BLE001
-                    reason = f"the file could not be read ({type(error).__name__}: {error})"
-                    rejected.append(
-                        {"file_path": relative_path, "file_hash": digest, "reason": reason}
-                    )
-                    context.log.error(f"Rejected {relative_path}: {reason}")
-                    continue
-                new_rows.append(
+            pending: list[pl.DataFrame] = []
+            for relative_path, digest, return_file in _new_returns(
+                context, root, paths, already_loaded, scan, rejected
+            ):
+                pending.append(
                     return_file.rows.with_columns(
                         file_path=pl.lit(relative_path),
                         file_hash=pl.lit(digest),
                         sheet=pl.lit(return_file.sheet, pl.Utf8),
                     )
                 )
-                rows_loaded += return_file.rows.height
-                new_files.append(
-                    {
-                        "file_path": relative_path,
-                        "file_hash": digest,
-                        "file_format": return_file.file_format,
-                        "return_kind": return_file.kind.name,
-                        "sheet": return_file.sheet,
-                        "encoding": return_file.encoding,
-                        "header_row": return_file.header_row,
-                        "header": return_file.header,
-                        "rows_read": return_file.rows.height,
-                    }
-                )
+                new_files.append(_file_record(relative_path, digest, return_file))
                 # Rows go to DuckDB in batches, so a folder of every council's returns
                 # is never held in memory at once.
-                if sum(frame.height for frame in new_rows) >= ROWS_PER_INSERT:
-                    _insert_rows(connection, new_rows, loaded_at)
-                    new_rows = []
-            _insert_rows(connection, new_rows, loaded_at)
+                if sum(frame.height for frame in pending) >= ROWS_PER_INSERT:
+                    _insert_rows(connection, pending, loaded_at)
+                    pending = []
+            _insert_rows(connection, pending, loaded_at)
             _insert_files(connection, new_files, rejected, scan, loaded_at)
             quarters = requested_quarters(context)
             for year, quarter in quarters:
@@ -214,7 +187,7 @@ def ingest_returns(
         asset_key=RAW_RETURNS,
         metadata={
             "files_found": len(paths),
-            "rows_loaded_this_run": rows_loaded,
+            "rows_loaded_this_run": sum(f["rows_read"] for f in new_files),
             "dagster/row_count": totals[0],
         },
     )
@@ -231,6 +204,52 @@ def ingest_returns(
         asset_key=REJECTED_FILES,
         metadata={"files_rejected_this_run": len(rejected), "dagster/row_count": totals[2]},
     )
+
+
+def _new_returns(
+    context: AssetExecutionContext,
+    root: Path,
+    paths: list[Path],
+    already_loaded: set[tuple[str, str]],
+    scan: list[dict[str, object]],
+    rejected: list[dict[str, object]],
+) -> Iterator[tuple[str, str, ReturnFile]]:
+    """Each file version not loaded before, read: its path under the folder, its hash and
+    its rows. Every file goes in `scan`; one that cannot be read goes in `rejected`."""
+    for path in paths:
+        relative_path = path.relative_to(root).as_posix()
+        content = path.read_bytes()
+        digest = file_hash(content)
+        scan.append({"file_path": relative_path, "file_hash": digest})
+        if (relative_path, digest) in already_loaded:
+            continue
+        try:
+            yield relative_path, digest, read_return(path, content)
+        except UnreadableReturnError as reason:
+            rejected.append(
+                {"file_path": relative_path, "file_hash": digest, "reason": str(reason)}
+            )
+            context.log.warning(f"Rejected {relative_path}: {reason}")
+        # One file the reader has never met the like of must not stop the
+        # others: it is quarantined with what went wrong, for a person to look at.
+        except Exception as error:  # noqa: BLE001
+            reason = f"the file could not be read ({type(error).__name__}: {error})"
+            rejected.append({"file_path": relative_path, "file_hash": digest, "reason": reason})
+            context.log.error(f"Rejected {relative_path}: {reason}")
+
+
+def _file_record(relative_path: str, digest: str, return_file: ReturnFile) -> dict[str, object]:
+    return {
+        "file_path": relative_path,
+        "file_hash": digest,
+        "file_format": return_file.file_format,
+        "return_kind": return_file.kind.name,
+        "sheet": return_file.sheet,
+        "encoding": return_file.encoding,
+        "header_row": return_file.header_row,
+        "header": return_file.header,
+        "rows_read": return_file.rows.height,
+    }
 
 
 def requested_quarters(context: AssetExecutionContext) -> list[tuple[int, int]]:

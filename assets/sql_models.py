@@ -162,7 +162,9 @@ def build_layer_assets(models: list[SqlModel]) -> list[AssetsDefinition]:
     for model in models:
         layers.setdefault((model.layer, model.partitioned_by is not None), []).append(model)
     return [
-        _build_layer_asset(f"{layer}_models" + ("_by_quarter" if by_quarter else ""), group)
+        _build_layer_asset(
+            f"{layer}_models" + ("_by_quarter" if by_quarter else ""), group, by_quarter
+        )
         for (layer, by_quarter), group in layers.items()
     ]
 
@@ -175,11 +177,10 @@ def _in_build_order(models: list[SqlModel]) -> list[SqlModel]:
     return [by_key[key] for key in order.static_order()]
 
 
-def _build_layer_asset(name: str, models: list[SqlModel]) -> AssetsDefinition:
+def _build_layer_asset(name: str, models: list[SqlModel], partitioned: bool) -> AssetsDefinition:
     """Each model stays its own asset, with its lineage, checks and metadata; the models of
     a layer are built in one step, one after another, as dagster-dbt builds a dbt
     project: Dagster's cost per step is more than most models' SQL."""
-    partitioned = models[0].partitioned_by is not None
     models = _in_build_order(models)
 
     @multi_asset(
@@ -209,19 +210,20 @@ def _build_layer_asset(name: str, models: list[SqlModel]) -> AssetsDefinition:
     )
     def build_tables(context: AssetExecutionContext, warehouse: Warehouse):
         periods = [reporting_period(key) for key in context.partition_keys] if partitioned else []
-        duplicated: set[AssetKey] = set()
+        # A table whose rows share its grain, and every table built from one.
+        unusable: set[AssetKey] = set()
         with warehouse.connect() as connection:
             for model in models:
                 if model.key not in context.selected_asset_keys:
                     continue
-                if model.upstream & duplicated:
-                    duplicated.add(model.key)
+                if model.upstream & unusable:
+                    unusable.add(model.key)
                     context.log.error(f"{model.table} is not built: a table it reads has rows "
                                       "that share its grain")  # fmt: skip
                     continue
                 result = _build_table(connection, model, periods)
                 if not all(c.passed for c in result.check_results if c.check_name == GRAIN_CHECK):
-                    duplicated.add(model.key)
+                    unusable.add(model.key)
                 yield result
 
     return build_tables

@@ -14,7 +14,6 @@ import polars as pl
 
 from schemas import cells
 from schemas.gate_checks import (
-    LINEAGE_COLUMNS,
     RETURN_KEY,
     ReturnGate,
     authority_column,
@@ -22,6 +21,7 @@ from schemas.gate_checks import (
     optional,
     reporting_period_column,
     required,
+    typed_return_key,
 )
 from schemas.indicator_return import REF_PATTERN
 from schemas.return_contract import (
@@ -104,10 +104,7 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
     col = pl.col
     text = cells.blank_to_null
     return rows.select(
-        *LINEAGE_COLUMNS,
-        text(col("authority")).alias("authority"),
-        cells.parse_financial_year_start(col("reporting_period")).alias("financial_year_start"),
-        cells.parse_period_quarter(col("reporting_period")).alias("reporting_quarter"),
+        *typed_return_key(),
         text(col("ref")).alias("ref"),
         text(col("indicator")).alias("indicator"),
         cells.parse_polarity(col("polarity")).alias("polarity"),
@@ -123,7 +120,6 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
 
 GATE = ReturnGate(
     kind=COMPARATOR_RETURN,
-    table="validated.comparator_returns",
     description="periods, polarity, each member authority's value as a number and the "
     "quartile method asked for",
     schema=comparator_return_schema,

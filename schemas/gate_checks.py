@@ -22,6 +22,18 @@ LINEAGE_COLUMNS = ("file_path", "file_hash", "sheet", "row_number", "loaded_at")
 # The file version a row belongs to: a return is one authority's, as at one period.
 RETURN_KEY = ("file_path", "file_hash")
 
+
+def typed_return_key() -> list[pl.Expr | str]:
+    """The first columns of every validated table: the row's lineage, and the authority and
+    the period of the return it is in."""
+    return [
+        *LINEAGE_COLUMNS,
+        cells.blank_to_null(pl.col("authority")).alias("authority"),
+        cells.parse_financial_year_start(pl.col("reporting_period")).alias("financial_year_start"),
+        cells.parse_period_quarter(pl.col("reporting_period")).alias("reporting_quarter"),
+    ]
+
+
 REPORTING_PERIOD_REASON = (
     "reporting_period is not a financial year and quarter: expected e.g. "
     "2024-25 Q2, 2024/25 Q2, Q2 2024-25, Quarter 2 2024/25 or 2021-22 Outturn"
@@ -103,7 +115,6 @@ class ReturnGate:
     """What the gate needs to judge one kind of return and write its accepted rows."""
 
     kind: ReturnKind
-    table: str  # validated.<kind>_returns: the accepted rows, typed
     description: str  # what its cells are read into, for the validated table's asset
     schema: Callable[[], pa.DataFrameSchema]
     type_rows: Callable[[pl.DataFrame], pl.DataFrame]  # LINEAGE_COLUMNS first
@@ -111,6 +122,11 @@ class ReturnGate:
     duplicate_column: str  # the column named when a row repeats another of its return
     duplicate_reason: str
     upper_case_columns: tuple[str, ...] = ()  # codes one in either case (`E&S-25a`)
+
+    @property
+    def table(self) -> str:
+        """The accepted rows, typed: validated.<kind>_returns."""
+        return f"validated.{self.kind.name}_returns"
 
     def normalise(self, rows: pl.DataFrame) -> pl.DataFrame:
         """A required cell of spaces is blank, made null so not-nullable catches it; a code's

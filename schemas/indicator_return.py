@@ -13,7 +13,6 @@ import polars as pl
 
 from schemas import cells
 from schemas.gate_checks import (
-    LINEAGE_COLUMNS,
     RETURN_KEY,
     ReturnGate,
     authority_column,
@@ -21,6 +20,7 @@ from schemas.gate_checks import (
     optional,
     reporting_period_column,
     required,
+    typed_return_key,
 )
 from schemas.return_contract import (
     CONTRACT_COLUMNS,
@@ -122,10 +122,7 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
     text = cells.blank_to_null
     quartile_cell = col("comparative_quartile")
     return rows.select(
-        *LINEAGE_COLUMNS,
-        text(col("authority")).alias("authority"),
-        cells.parse_financial_year_start(col("reporting_period")).alias("financial_year_start"),
-        cells.parse_period_quarter(col("reporting_period")).alias("reporting_quarter"),
+        *typed_return_key(),
         cells.parse_priority_number(col("priority")).alias("priority_number"),
         cells.parse_priority_name(col("priority")).alias("priority_name"),
         text(col("outcome")).alias("outcome"),
@@ -177,7 +174,6 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
 
 GATE = ReturnGate(
     kind=INDICATOR_RETURN,
-    table="validated.indicator_returns",
     description="numbers (per cents in points), notes for value cells that hold text, periods, "
     "priority numbers, polarity, quartiles, printed trends",
     schema=indicator_return_schema,

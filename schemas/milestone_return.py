@@ -12,7 +12,6 @@ import polars as pl
 
 from schemas import cells
 from schemas.gate_checks import (
-    LINEAGE_COLUMNS,
     RETURN_KEY,
     ReturnGate,
     authority_column,
@@ -20,6 +19,7 @@ from schemas.gate_checks import (
     optional,
     reporting_period_column,
     required,
+    typed_return_key,
 )
 from schemas.return_contract import MILESTONE_COLUMNS, MILESTONE_RETURN
 
@@ -73,10 +73,7 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
     col = pl.col
     text = cells.blank_to_null
     return rows.select(
-        *LINEAGE_COLUMNS,
-        text(col("authority")).alias("authority"),
-        cells.parse_financial_year_start(col("reporting_period")).alias("financial_year_start"),
-        cells.parse_period_quarter(col("reporting_period")).alias("reporting_quarter"),
+        *typed_return_key(),
         *(text(col(c)).alias(c) for c in TEXT_COLUMNS),
         cells.parse_progress(col("progress")).alias("progress"),
         text(col("progress")).alias("progress_text"),
@@ -87,7 +84,6 @@ def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
 
 GATE = ReturnGate(
     kind=MILESTONE_RETURN,
-    table="validated.milestone_returns",
     description="periods, and progress read from its symbol or words (on course, uncertain, "
     "not achieved; blank where none was given)",
     schema=milestone_return_schema,
