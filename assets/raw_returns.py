@@ -6,7 +6,10 @@ changed file is loaded as a new version beside the old one. Nothing is ever
 deleted: `raw.folder_scans` records what the folder held at each run, and the
 returns of the latest scan are the current ones. A file that cannot be read at
 all goes to `quarantine.rejected_files` with its reason; the other files still
-load.
+load. A file whose bytes cannot be read (it vanished, permission is denied), and a
+link that leads out of the folder, are quarantined by name with file_hash
+'not read'. Each quarantined file records the reader's version: a file the reader
+quarantined is read again once the reader changes, and its verdict replaced.
 """
 
 import datetime as dt
@@ -18,11 +21,14 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from assets.return_files import (
+    NOT_READ,
+    READER_VERSION,
     ReturnFile,
     UnreadableReturnError,
-    discover_returns,
     file_hash,
     read_return,
+    read_return_bytes,
+    scan_returns_folder,
 )
 from pipelines.partitions import FINANCIAL_QUARTERS, partition_key
 from pipelines.resources import ReturnsFolder, Warehouse, fetch_row
@@ -55,6 +61,10 @@ CREATE TABLE IF NOT EXISTS raw.return_files (
     rows_read INTEGER NOT NULL,
     loaded_at TIMESTAMP NOT NULL,
     return_kind VARCHAR NOT NULL DEFAULT 'indicator',
+    sheet_choice VARCHAR,
+    formula_cells STRUCT(
+        row_number INTEGER, cell VARCHAR, column_name VARCHAR, formula VARCHAR
+    )[],
     PRIMARY KEY (file_path, file_hash)
 );
 CREATE TABLE IF NOT EXISTS raw.returns (
@@ -73,6 +83,11 @@ CREATE TABLE IF NOT EXISTS raw.returns (
 ALTER TABLE raw.returns ADD COLUMN IF NOT EXISTS return_kind VARCHAR DEFAULT 'indicator';
 ALTER TABLE raw.return_files ADD COLUMN IF NOT EXISTS return_kind VARCHAR DEFAULT 'indicator';
 {_ADDED_COLUMNS_DDL}
+-- Why a workbook's sheet was read, and its formulas with no saved value, came later.
+ALTER TABLE raw.return_files ADD COLUMN IF NOT EXISTS sheet_choice VARCHAR;
+ALTER TABLE raw.return_files ADD COLUMN IF NOT EXISTS formula_cells STRUCT(
+    row_number INTEGER, cell VARCHAR, column_name VARCHAR, formula VARCHAR
+)[];
 CREATE TABLE IF NOT EXISTS raw.folder_scans (
     scanned_at TIMESTAMP NOT NULL,
     file_path VARCHAR NOT NULL,
@@ -90,8 +105,10 @@ CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
     file_hash VARCHAR NOT NULL,
     reason VARCHAR NOT NULL,
     rejected_at TIMESTAMP NOT NULL,
+    reader_version VARCHAR,
     PRIMARY KEY (file_path, file_hash)
 );
+ALTER TABLE quarantine.rejected_files ADD COLUMN IF NOT EXISTS reader_version VARCHAR;
 """
 
 
@@ -108,7 +125,8 @@ CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
         AssetSpec(
             RAW_RETURN_FILES,
             description="One row per return file version loaded: its hash, format, sheet, "
-            "encoding, header row and the number of rows read.",
+            "encoding, header row and the number of rows read; why its sheet was read where "
+            "the workbook left a choice, and its formula cells that had no saved value.",
         ),
         AssetSpec(
             RAW_FOLDER_SCANS,
@@ -123,7 +141,9 @@ CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
         AssetSpec(
             REJECTED_FILES,
             description="Return files that could not be read at all, with the reason in plain "
-            "words (corrupt workbook, no header, a required column missing, undecodable bytes).",
+            "words (corrupt workbook, no header, a required column missing, undecodable bytes, "
+            "a link out of the returns folder) and the version of the reader that refused "
+            "them.",
         ),
     ],
 )
@@ -139,13 +159,26 @@ def ingest_returns(
     rejected: list[dict[str, object]] = []
     with warehouse.connect() as connection:
         connection.execute(RAW_TABLES_DDL)
+        # A file quarantined by another version of the reader is read again.
         already_loaded = set(
             connection.sql(
                 "SELECT file_path, file_hash FROM raw.return_files "
-                "UNION SELECT file_path, file_hash FROM quarantine.rejected_files"
+                "UNION SELECT file_path, file_hash FROM quarantine.rejected_files "
+                "WHERE reader_version IS NOT DISTINCT FROM ?",
+                params=[READER_VERSION],
             ).fetchall()
         )
-        paths = discover_returns(root)
+        paths, links_out = scan_returns_folder(root)
+        for link in links_out:
+            _refuse(
+                context,
+                link.relative_to(root).as_posix(),
+                NOT_READ,
+                "the file is a link to a file outside the returns folder, and links out of "
+                "the folder are not followed: copy the return itself into the folder",
+                scan,
+                rejected,
+            )
         # All of a run's new files in one transaction: a failure loads none of them.
         connection.execute("BEGIN TRANSACTION")
         try:
@@ -218,24 +251,50 @@ def _new_returns(
     its rows. Every file goes in `scan`; one that cannot be read goes in `rejected`."""
     for path in paths:
         relative_path = path.relative_to(root).as_posix()
-        content = path.read_bytes()
+        try:
+            content = read_return_bytes(path)
+        except UnreadableReturnError as reason:
+            _refuse(context, relative_path, NOT_READ, str(reason), scan, rejected)
+            continue
         digest = file_hash(content)
-        scan.append({"file_path": relative_path, "file_hash": digest})
         if (relative_path, digest) in already_loaded:
+            scan.append({"file_path": relative_path, "file_hash": digest})
             continue
         try:
-            yield relative_path, digest, read_return(path, content)
+            returned = read_return(path, content)
         except UnreadableReturnError as reason:
-            rejected.append(
-                {"file_path": relative_path, "file_hash": digest, "reason": str(reason)}
-            )
-            context.log.warning(f"Rejected {relative_path}: {reason}")
+            _refuse(context, relative_path, digest, str(reason), scan, rejected)
+            continue
         # One file the reader has never met the like of must not stop the
         # others: it is quarantined with what went wrong, for a person to look at.
         except Exception as error:  # noqa: BLE001
             reason = f"the file could not be read ({type(error).__name__}: {error})"
-            rejected.append({"file_path": relative_path, "file_hash": digest, "reason": reason})
-            context.log.error(f"Rejected {relative_path}: {reason}")
+            _refuse(context, relative_path, digest, reason, scan, rejected)
+            continue
+        scan.append({"file_path": relative_path, "file_hash": digest})
+        yield relative_path, digest, returned
+
+
+def _refuse(
+    context: AssetExecutionContext,
+    relative_path: str,
+    digest: str,
+    reason: str,
+    scan: list[dict[str, object]],
+    rejected: list[dict[str, object]],
+) -> None:
+    """A file quarantined with its reason; it is in the folder's scan, so the run's summary
+    names it."""
+    scan.append({"file_path": relative_path, "file_hash": digest})
+    rejected.append(
+        {
+            "file_path": relative_path,
+            "file_hash": digest,
+            "reason": reason,
+            "reader_version": READER_VERSION,
+        }
+    )
+    context.log.warning(f"Rejected {relative_path}: {reason}")
 
 
 def _file_record(relative_path: str, digest: str, return_file: ReturnFile) -> dict[str, object]:
@@ -249,7 +308,24 @@ def _file_record(relative_path: str, digest: str, return_file: ReturnFile) -> di
         "header_row": return_file.header_row,
         "header": return_file.header,
         "rows_read": return_file.rows.height,
+        "sheet_choice": return_file.sheet_choice,
+        "formula_cells": [vars(cell) for cell in return_file.formula_cells],
     }
+
+
+_FILE_RECORD_SCHEMA = {
+    "sheet_choice": pl.Utf8,
+    "formula_cells": pl.List(
+        pl.Struct(
+            {
+                "row_number": pl.Int32,
+                "cell": pl.Utf8,
+                "column_name": pl.Utf8,
+                "formula": pl.Utf8,
+            }
+        )
+    ),
+}
 
 
 def requested_quarters(context: AssetExecutionContext) -> list[tuple[int, int]]:
@@ -286,8 +362,24 @@ def _insert_files(
     scan: list[dict[str, object]],
     loaded_at: dt.datetime,
 ) -> None:
+    # A file version read again (the reader changed since it was quarantined, or its
+    # bytes could not be read before) has one verdict: the new one replaces the old.
+    verdicts = pl.DataFrame(
+        [{"file_path": f["file_path"], "file_hash": f["file_hash"]} for f in new_files + rejected],
+        schema={"file_path": pl.Utf8, "file_hash": pl.Utf8},
+    )
+    connection.register("verdicts", verdicts)
+    connection.execute(
+        "DELETE FROM quarantine.rejected_files "
+        "WHERE (file_path, file_hash) IN (SELECT (file_path, file_hash) FROM verdicts) "
+        "OR (file_hash = ? AND file_path IN (SELECT file_path FROM verdicts))",
+        [NOT_READ],
+    )
+    connection.unregister("verdicts")
     if new_files:
-        files = pl.DataFrame(new_files).with_columns(loaded_at=pl.lit(loaded_at))
+        files = pl.DataFrame(new_files, schema_overrides=_FILE_RECORD_SCHEMA).with_columns(
+            loaded_at=pl.lit(loaded_at)
+        )
         connection.register("new_files", files)
         connection.execute("INSERT INTO raw.return_files BY NAME SELECT * FROM new_files")
         connection.unregister("new_files")

@@ -1,29 +1,39 @@
 """Reading one return file into its rows of text, exactly as typed.
 
 A return is a `.csv` (UTF-8, with or without a byte-order mark, or Windows-1252
-from Excel's "CSV" save) or an `.xlsx` (the sheet named `Return`, else the
-first). The header is the first row that names the required columns of its kind
+from Excel's "CSV" save) or an `.xlsx` (the visible sheet named `Return`, else
+the first visible sheet whose name begins `Return`, else the first visible one).
+The header is the first row that names the required columns of its kind
 of return (indicator, milestone or comparator: schemas.return_contract); a title
 block above it and blank rows inside the table are skipped. Nothing is parsed
 here: every cell stays text, so `raw.returns` keeps the return losslessly.
-A file that cannot be read at all raises `UnreadableReturnError` with a reason a
-service lead can act on.
+A workbook costs what its real cells cost, whatever range it declares, and one
+file may cost at most MAX_FILE_BYTES, MAX_SHEET_BYTES, MAX_CELLS and
+MAX_READ_SECONDS. A file that cannot be read at all raises `UnreadableReturnError`
+with a reason a service lead can act on.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
+import os
 import re
+import time
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from schemas import return_contract
 from schemas.return_contract import (
     INDICATOR_RETURN,
     RAW_COLUMNS,
@@ -40,10 +50,38 @@ csv.field_size_limit(2**31 - 1)
 PREFERRED_SHEET = "return"
 # A title block is a few lines; a header further down than this is not a header.
 MAX_HEADER_ROW = 50
+# What one file may cost. The largest real return is a few hundred rows of some
+# forty cells; these bounds are a thousand times that, and stop a tiny file that
+# declares or holds millions of cells from taking the machine's memory.
+MAX_FILE_BYTES = 50 * 2**20
+MAX_SHEET_BYTES = 200 * 2**20  # a workbook's sheet, unzipped
+MAX_CELLS = 1_000_000
+MAX_READ_SECONDS = 60.0
+# A version of the reader: the text of this module and of the contract it reads
+# headers by. A file quarantined by another version is read again.
+READER_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(return_contract.__file__).read_bytes()
+).hexdigest()[:16]
+# The file_hash of a file whose bytes were never read (it vanished, could not be
+# opened, or is a link out of the returns folder).
+NOT_READ = "not read"
+
+# A row of cells by position (0 is column A); a position absent is an empty cell.
+Row = dict[int, str | None]
 
 
 class UnreadableReturnError(Exception):
     """The file cannot be read as a return; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A workbook cell holding a formula with no saved value: its text is kept as the cell."""
+
+    row_number: int
+    cell: str  # `H12`
+    column_name: str
+    formula: str
 
 
 @dataclass(frozen=True)
@@ -57,16 +95,63 @@ class ReturnFile:
     encoding: str | None
     header_row: int
     header: list[str]
+    sheet_choice: str | None = None  # why this sheet, where the choice was not obvious
+    formula_cells: list[FormulaCell] = field(default_factory=list)
+
+
+@dataclass
+class _Grid:
+    """A file's cells as text: (row number, row) for each row that has a cell."""
+
+    rows: list[tuple[int, Row]]
+    file_format: str
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str = ","
+    sheet_choice: str | None = None
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, position)
 
 
 def file_hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def read_return_bytes(path: Path) -> bytes:
+    """A return's bytes, or the reason, in plain words, that they cannot be read."""
+    try:
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise UnreadableReturnError(
+                    f"the file is {size / 2**20:.0f} MiB, more than any return "
+                    f"({MAX_FILE_BYTES // 2**20} MiB at most): check it is the return, "
+                    "and send the return alone"
+                )
+            return file.read()
+    except FileNotFoundError:
+        raise UnreadableReturnError(
+            "the file disappeared from the returns folder while the run was reading it: "
+            "if it was being replaced, the next run reads the new file"
+        ) from None
+    except PermissionError:
+        raise UnreadableReturnError(
+            "the file cannot be opened (permission denied): let the pipeline read it, "
+            "or copy it into the folder again"
+        ) from None
+    except IsADirectoryError:
+        raise UnreadableReturnError(
+            "this is a folder named like a return, not a file: rename the folder"
+        ) from None
+    except OSError as error:
+        raise UnreadableReturnError(
+            f"the file could not be read ({error.strerror or error}): copy it into the folder again"
+        ) from None
+
+
 def read_return(path: Path, content: bytes) -> ReturnFile:
     """Read a return's bytes (already read from `path`, so the hash and the rows agree)."""
-    grid, file_format, sheet, encoding = _grid(path, content)
-    returned = _from_grid(grid, file_format=file_format, sheet=sheet, encoding=encoding)
+    grid = _grid(path, content)
+    returned = _from_grid(grid)
     if returned.rows.is_empty():
         raise UnreadableReturnError(
             f"the file has a header (row {returned.header_row}) but no "
@@ -77,42 +162,67 @@ def read_return(path: Path, content: bytes) -> ReturnFile:
 
 def reporting_periods_typed(path: Path, content: bytes) -> set[str]:
     """The reporting periods a return's rows are as at, as typed. Cheaper than reading the
-    return: the other cells are left alone, so a folder of thousands is scanned in seconds."""
-    grid, *_ = _grid(path, content)
-    header_index, _, columns = _find_header(grid)
+    return: below the header only the period's cells are read, so a folder of thousands is
+    scanned in seconds."""
+    grid = _grid(path, content, periods_only=True)
+    header_at, _, columns = _locate_header(grid)
     (position,) = [p for p, column in columns.items() if column == "reporting_period"]
-    return {
-        cells[position]
-        for cells in grid[header_index + 1 :]
-        if position < len(cells) and cells[position]
-    }
+    return {text for _, cells in grid.rows[header_at + 1 :] if (text := cells.get(position))}
 
 
-def _grid(path: Path, content: bytes) -> tuple[list[list[str | None]], str, str | None, str | None]:
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _grid(path: Path, content: bytes, *, periods_only: bool = False) -> _Grid:
     """The file's cells as text, its format, sheet and encoding."""
     if not content.strip():
         raise UnreadableReturnError("the file is empty")
     suffix = path.suffix.lower()
+    if suffix not in RETURN_SUFFIXES:
+        raise UnreadableReturnError(f"'{suffix}' is not a return format: expected .csv or .xlsx")
+    if content.startswith(_OLE_MAGIC):
+        raise UnreadableReturnError(_old_office_file_reason(content))
     if suffix == ".csv":
+        if content.startswith(_ZIP_MAGIC):
+            raise UnreadableReturnError(
+                "the file is an Excel workbook (.xlsx) named .csv: rename it to .xlsx, or "
+                "save it from Excel as 'CSV UTF-8'"
+            )
         text, encoding = _decode(content)
         if "\x00" in text:
             raise UnreadableReturnError(
                 "the file holds NUL bytes, so it is not a text CSV: save it again as 'CSV UTF-8'"
             )
-        return _csv_grid(text), "csv", None, encoding
-    if suffix == ".xlsx":
-        sheet, grid = _xlsx_grid(content)
-        return grid, "xlsx", sheet, None
-    raise UnreadableReturnError(f"'{suffix}' is not a return format: expected .csv or .xlsx")
+        rows, delimiter = _csv_rows(text)
+        return _Grid(rows, "csv", encoding=encoding, delimiter=delimiter)
+    return _xlsx_grid(content, periods_only=periods_only)
 
 
-def _csv_grid(text: str) -> list[list[str]]:
+def _old_office_file_reason(content: bytes) -> str:
+    # A password-protected .xlsx is stored inside an OLE container, as an old .xls is.
+    if _ENCRYPTED_PACKAGE in content:
+        return (
+            "the workbook is protected by a password, so it cannot be read: remove the "
+            "password (File > Info > Protect Workbook > Encrypt with Password, clear it), "
+            "save it as .xlsx and send it again"
+        )
+    return (
+        "the file is an Excel 97-2003 workbook (.xls) or another old Office file, not .xlsx: "
+        "open it in Excel and save it as 'Excel Workbook (.xlsx)'"
+    )
+
+
+def _csv_rows(text: str, delimiter: str | None = None) -> tuple[list[tuple[int, Row]], str]:
     # Excel's "Unicode text" save separates cells with tabs; a header line with
     # more tabs than commas says so.
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    if delimiter is None:
+        first_line = text.split("\n", 1)[0]
+        delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return [(number, dict(enumerate(row))) for number, row in enumerate(rows, 1)], delimiter
     except csv.Error as error:
         raise UnreadableReturnError(f"the file is not well-formed CSV ({error})") from error
 
@@ -149,7 +259,7 @@ def _decode(content: bytes) -> tuple[str, str]:
         ) from None
 
 
-def _xlsx_grid(content: bytes) -> tuple[str, list[list[str | None]]]:
+def _xlsx_grid(content: bytes, *, periods_only: bool = False) -> _Grid:
     # Imported here: openpyxl is only needed when a workbook arrives.
     import openpyxl
 
@@ -161,27 +271,168 @@ def _xlsx_grid(content: bytes) -> tuple[str, list[list[str | None]]]:
             "save it again from Excel as .xlsx"
         ) from error
     try:
-        names = workbook.sheetnames
-        if not names:
-            raise UnreadableReturnError("the workbook has no sheets")
-        sheet = next((n for n in names if n.strip().casefold() == PREFERRED_SHEET), names[0])
-        grid = [
-            [_cell_text(cell.value, cell.number_format) for cell in row]
-            for row in workbook[sheet].iter_rows()
-        ]
+        worksheet, sheet_choice = _choose_sheet(workbook.worksheets)
+        grid = _Grid([], "xlsx", sheet=worksheet.title, sheet_choice=sheet_choice)
+        for row_number, row in _sheet_rows(workbook, worksheet, grid.formulas, periods_only):
+            grid.rows.append((row_number, row))
     finally:
         workbook.close()
-    return sheet, grid
+    return grid
 
 
-def _cell_text(value: object, number_format: str | None) -> str | None:
+def _choose_sheet(worksheets: list[Any]) -> tuple[Any, str | None]:
+    """The sheet to read and, where the choice was not obvious, why it was read. A hidden
+    sheet is taken to be out of date: a visible one is read in preference."""
+    if not worksheets:
+        raise UnreadableReturnError("the workbook has no sheets")
+    visible = [s for s in worksheets if s.sheet_state == "visible"] or worksheets
+    hidden = [s.title for s in worksheets if s not in visible]
+
+    def named(sheet: Any) -> str:
+        return sheet.title.strip().casefold()
+
+    exact = [s for s in visible if named(s) == PREFERRED_SHEET]
+    if exact:
+        return exact[0], None
+    begins = [s for s in visible if named(s).startswith(PREFERRED_SHEET)]
+    chosen = (begins or visible)[0]
+    passed_over = [t for t in hidden if t.strip().casefold().startswith(PREFERRED_SHEET)]
+    if passed_over:
+        return chosen, (
+            f"sheet '{chosen.title}' was read: the sheet named '{passed_over[0]}' is hidden, "
+            "so taken to be out of date"
+        )
+    if len(begins) > 1:
+        return chosen, (
+            f"sheet '{chosen.title}' was read, the first of {len(begins)} visible sheets "
+            "whose names begin 'Return'"
+        )
+    if not begins and len(visible) > 1:
+        return chosen, (
+            f"sheet '{chosen.title}' was read, the first of {len(visible)} visible sheets: "
+            "none is named 'Return'"
+        )
+    return chosen, None
+
+
+def _sheet_rows(
+    workbook: Any, worksheet: Any, formulas: dict[tuple[int, int], str], periods_only: bool
+) -> Iterator[tuple[int, Row]]:
+    """The sheet's rows that hold a cell, as text: only the cells the file holds are read,
+    whatever range the sheet declares. With `periods_only`, below the header only the
+    reporting period's cells are read."""
+    sheet_bytes = workbook._archive.getinfo(worksheet._worksheet_path).file_size
+    if sheet_bytes > MAX_SHEET_BYTES:
+        raise UnreadableReturnError(
+            f"the sheet '{worksheet.title}' holds {sheet_bytes / 2**20:.0f} MiB of cells, more "
+            f"than any return ({MAX_SHEET_BYTES // 2**20} MiB at most): check the sheet holds "
+            "only the return, and send it again"
+        )
+    percent_styles = _percent_styles(workbook)
+    cells_read = 0
+    started = time.monotonic()
+    with workbook._archive.open(worksheet._worksheet_path) as source:
+        parser = _saved_value_parser()(
+            source,
+            worksheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for row_number, cells in parser.parse():
+            cells_read += len(cells)
+            if cells_read > MAX_CELLS:
+                raise UnreadableReturnError(
+                    f"the sheet '{worksheet.title}' holds more than {MAX_CELLS:,} cells, more "
+                    "than any return: check the sheet holds only the return, and send it again"
+                )
+            if time.monotonic() - started >= MAX_READ_SECONDS:
+                raise UnreadableReturnError(
+                    f"reading the sheet '{worksheet.title}' took more than "
+                    f"{MAX_READ_SECONDS:.0f} s, far longer than any return: check the sheet "
+                    "holds only the return, and send it again"
+                )
+            row: Row = {}
+            for cell in cells:
+                if cell is None or cell["value"] is None:
+                    continue
+                position = cell["column"] - 1
+                if cell["data_type"] == _FORMULA:
+                    formulas[(row_number, position)] = cell["value"]
+                    row[position] = cell["value"]
+                else:
+                    row[position] = _cell_text(cell["value"], cell["style_id"] in percent_styles)
+            if row:
+                yield row_number, row
+            if periods_only and parser.keep_columns is None and row_number <= MAX_HEADER_ROW:
+                matched = _header_match(row)
+                if matched is not None and "reporting_period" in matched[1].values():
+                    (position,) = [p for p, c in matched[1].items() if c == "reporting_period"]
+                    parser.keep_columns = {position + 1}
+
+
+_FORMULA = "formula"
+
+
+def _percent_styles(workbook: Any) -> set[int]:
+    """The workbook's cell styles that show a number as a per cent."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    def number_format(format_id: int) -> str:
+        if format_id < BUILTIN_FORMATS_MAX_SIZE:
+            return BUILTIN_FORMATS.get(format_id, "General")
+        return workbook._number_formats[format_id - BUILTIN_FORMATS_MAX_SIZE]
+
+    return {
+        style_id
+        for style_id, style in enumerate(workbook._cell_styles)
+        if "%" in number_format(style.numFmtId)
+    }
+
+
+@functools.cache
+def _saved_value_parser() -> type:
+    from openpyxl.utils.cell import column_index_from_string
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class SavedValueParser(WorkSheetParser):
+        """openpyxl's sheet parser reading each formula's saved value; a formula saved with
+        none (a workbook written by a program, never opened in Excel) keeps its text,
+        marked, rather than becoming a silent blank. With `keep_columns`, the other
+        columns' cells are passed over unread."""
+
+        keep_columns: set[int] | None = None
+
+        def parse_cell(self, element: Any) -> dict[str, Any] | None:
+            if self.keep_columns is not None:
+                reference = element.get("r")
+                column = (
+                    column_index_from_string(reference.rstrip("0123456789"))
+                    if reference
+                    else self.col_counter + 1
+                )
+                self.col_counter = column
+                if column not in self.keep_columns:
+                    return None
+            cell = super().parse_cell(element)
+            formula = element.find(FORMULA_TAG)
+            if cell["value"] is None and formula is not None:
+                cell["value"] = f"={formula.text or '(a shared formula)'}"
+                cell["data_type"] = _FORMULA
+            return cell
+
+    return SavedValueParser
+
+
+def _cell_text(value: object, is_percent: bool) -> str | None:
     """A workbook cell as the person typed it: 0.094 formatted `0.0%` is `9.4%`."""
     if value is None:
         return None
     if isinstance(value, bool):
         return str(value).upper()
     if isinstance(value, int | float):
-        if number_format and "%" in number_format:
+        if is_percent:
             return f"{_number_text(value * 100)}%"
         return _number_text(value)
     if isinstance(value, dt.datetime) and value.time() == dt.time():
@@ -192,25 +443,26 @@ def _cell_text(value: object, number_format: str | None) -> str | None:
 
 
 def _number_text(number: float) -> str:
-    # Rounding drops binary noise (0.094 * 100 = 9.399999999999999) without losing
-    # any digit a person could have typed.
-    rounded = round(float(number), 10)
-    return str(int(rounded)) if rounded.is_integer() else repr(rounded)
+    """A number as positional digits, never scientific (0.00005, not 5e-05). Fifteen
+    significant digits drop binary noise (0.094 * 100 = 9.399999999999999) without losing
+    any digit a person could have typed."""
+    return format(Decimal(f"{float(number):.15g}"), "f")
 
 
-def _from_grid(
-    grid: list[list[str | None]], *, file_format: str, sheet: str | None, encoding: str | None
-) -> ReturnFile:
-    header_index, kind, columns = _find_header(grid)
-    header = [cell or "" for cell in grid[header_index]]
+def _from_grid(grid: _Grid) -> ReturnFile:
+    header_at, kind, columns = _locate_header(grid)
+    header_row, header_cells = grid.rows[header_at]
+    header = [header_cells.get(p) or "" for p in range(max(header_cells, default=-1) + 1)]
+    body = grid.rows[header_at + 1 :]
+    if grid.file_format == "csv":
+        _refuse_swallowed_rows(body, columns, grid.delimiter)
     records: list[dict[str, str | None]] = []
-    for index in range(header_index + 1, len(grid)):
-        cells = grid[index]
-        if all(cell is None or not str(cell).strip() for cell in cells):
+    for row_number, cells in body:
+        if all(cell is None or not str(cell).strip() for cell in cells.values()):
             continue
         record: dict[str, str | None] = dict.fromkeys(RAW_COLUMNS)
         extra: dict[str, str] = {}
-        for position, cell in enumerate(cells):
+        for position, cell in cells.items():
             if cell is None or cell == "":
                 continue
             column = columns.get(position)
@@ -218,7 +470,7 @@ def _from_grid(
                 record[column] = cell
             else:
                 extra[_extra_column_name(header, position)] = cell
-        record["row_number"] = index + 1
+        record["row_number"] = row_number
         record["return_kind"] = kind.name
         record["extra_columns"] = json.dumps(extra, ensure_ascii=False) if extra else None
         records.append(record)
@@ -227,12 +479,63 @@ def _from_grid(
     return ReturnFile(
         kind=kind,
         rows=pl.DataFrame(records, schema=schema),
-        file_format=file_format,
-        sheet=sheet,
-        encoding=encoding,
-        header_row=header_index + 1,
+        file_format=grid.file_format,
+        sheet=grid.sheet,
+        encoding=grid.encoding,
+        header_row=header_row,
         header=header,
+        sheet_choice=grid.sheet_choice,
+        formula_cells=[
+            FormulaCell(
+                row_number=row_number,
+                cell=f"{_column_letter(position)}{row_number}",
+                column_name=columns.get(position) or _extra_column_name(header, position),
+                formula=formula,
+            )
+            for (row_number, position), formula in sorted(grid.formulas.items())
+            if row_number > header_row
+        ],
     )
+
+
+def _column_letter(position: int) -> str:
+    letters = ""
+    number = position + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _refuse_swallowed_rows(
+    body: list[tuple[int, Row]], columns: dict[int, str], delimiter: str
+) -> None:
+    """A quote (") that opens a cell and is never closed folds the lines below it into that
+    cell: the rows on them would be neither loaded nor quarantined. A cell holding line
+    breaks followed by lines that read as rows of the same return says it happened."""
+    (authority_at,) = [p for p, column in columns.items() if column == "authority"]
+    for row_number, cells in body:
+        authority = (cells.get(authority_at) or "").strip()
+        if not authority:
+            continue
+        for position, cell in cells.items():
+            if not cell or "\n" not in cell:
+                continue
+            lines = cell.splitlines()[1:]
+            swallowed = [
+                fields
+                for fields in csv.reader(lines, delimiter=delimiter)
+                if len(fields) > authority_at and fields[authority_at].strip() == authority
+            ]
+            if swallowed:
+                column = columns.get(position, f"column {_column_letter(position)}")
+                raise UnreadableReturnError(
+                    f"row {row_number}'s {column} cell opens a quote (\") that is not closed "
+                    f"where the cell ends, so {len(swallowed)} row"
+                    f"{'s' if len(swallowed) > 1 else ''} below it "
+                    f"{'were' if len(swallowed) > 1 else 'was'} read as part of that cell and "
+                    "would be lost: remove the stray quote, or close it, and send the file again"
+                )
 
 
 def _extra_column_name(header: list[str], position: int) -> str:
@@ -244,36 +547,74 @@ def _extra_column_name(header: list[str], position: int) -> str:
     return name
 
 
-def _find_header(grid: list[list[str | None]]) -> tuple[int, ReturnKind, dict[int, str]]:
-    """The first row naming every required column of its kind of return, the kind, and
-    which of that kind's columns each cell is. A column of another kind is an extra one."""
+def _header_match(cells: Row) -> tuple[ReturnKind, dict[int, str], set[str]] | None:
+    """The kind of return a row would be the header of, which of that kind's columns each
+    cell is, and the required columns it names; None for a row naming none."""
+    values = list(cells.values())
+    kind = kind_of_header(values)
+    by_key = kind.column_by_header_key()
+    columns = {
+        position: by_key[header_key(cell)]
+        for position, cell in cells.items()
+        if cell and header_key(cell) in by_key
+    }
+    found = set(columns.values()) & set(kind.required)
+    return (kind, columns, found) if found else None
+
+
+def _locate_header(grid: _Grid) -> tuple[int, ReturnKind, dict[int, str]]:
+    """_find_header; a CSV whose header is found only when split at semicolons says so."""
+    try:
+        return _find_header(grid.rows)
+    except UnreadableReturnError as no_header:
+        if grid.file_format != "csv":
+            raise
+        # The grid was split at commas: joined again, each line splits at semicolons.
+        split_at_semicolons = [
+            (number, dict(enumerate(",".join(c or "" for c in cells.values()).split(";"))))
+            for number, cells in grid.rows[:MAX_HEADER_ROW]
+        ]
+        try:
+            _find_header(split_at_semicolons)
+        except UnreadableReturnError:
+            raise no_header from None
+        raise UnreadableReturnError(
+            "the file separates its cells with semicolons (;), as Excel does where a comma "
+            "is the decimal mark: save it again from Excel as 'CSV UTF-8 (Comma delimited)', "
+            "or change Windows' list separator to a comma first"
+        ) from None
+
+
+def _find_header(rows: list[tuple[int, Row]]) -> tuple[int, ReturnKind, dict[int, str]]:
+    """The first row naming every required column of its kind of return (its index among
+    the rows), the kind, and which of that kind's columns each cell is. A column of another
+    kind is an extra one."""
     best: tuple[int, ReturnKind, set[str]] = (-1, INDICATOR_RETURN, set())
-    for index, cells in enumerate(grid[:MAX_HEADER_ROW]):
-        kind = kind_of_header(cells)
-        by_key = kind.column_by_header_key()
-        columns = {
-            position: by_key[header_key(cell)]
-            for position, cell in enumerate(cells)
-            if cell and header_key(cell) in by_key
-        }
-        found = set(columns.values()) & set(kind.required)
+    for index, (row_number, cells) in enumerate(rows):
+        if row_number > MAX_HEADER_ROW:
+            break
+        matched = _header_match(cells)
+        if matched is None:
+            continue
+        kind, columns, found = matched
         if len(found) == len(kind.required):
-            repeated = sorted({c for c in columns.values() if list(columns.values()).count(c) > 1})
+            named = list(columns.values())
+            repeated = sorted({c for c in named if named.count(c) > 1})
             if repeated:
                 raise UnreadableReturnError(
-                    f"the header (row {index + 1}) names {', '.join(repeated)} more than once: "
-                    "each column may appear only once"
+                    f"the header (row {row_number}) names {', '.join(repeated)} more than "
+                    "once: each column may appear only once"
                 )
             return index, kind, columns
         if len(found) > len(best[2]):
-            best = (index, kind, found)
-    best_index, kind, best_found = best
+            best = (row_number, kind, found)
+    best_row, kind, best_found = best
     if len(best_found) >= 2:
         missing = [c for c in kind.required if c not in best_found]
         return_name = "a return" if kind is INDICATOR_RETURN else f"a {kind.name} return"
         raise UnreadableReturnError(
             f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"missing from the header (row {best_index + 1}): {return_name} needs the columns "
+            f"missing from the header (row {best_row}): {return_name} needs the columns "
             f"{', '.join(kind.required)}"
         )
     expected = "; or ".join(
@@ -286,12 +627,24 @@ def _find_header(grid: list[list[str | None]]) -> tuple[int, ReturnKind, dict[in
     )
 
 
+def scan_returns_folder(returns_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Every return under the folder, in a stable order, Office lock files (`~$…`) skipped;
+    and, apart, the links named like returns that lead out of the folder (or nowhere),
+    which are never followed."""
+    root = returns_dir.resolve()
+    returns: list[Path] = []
+    links_out: list[Path] = []
+    for path in sorted(returns_dir.rglob("*")):
+        if path.suffix.lower() not in RETURN_SUFFIXES or path.name.startswith(("~$", ".")):
+            continue
+        target = path.resolve()
+        if not target.is_relative_to(root) or (path.is_symlink() and not target.exists()):
+            links_out.append(path)
+        elif path.is_file():
+            returns.append(path)
+    return returns, links_out
+
+
 def discover_returns(returns_dir: Path) -> list[Path]:
-    """Every return under the folder, in a stable order; Office lock files (`~$…`) skipped."""
-    return sorted(
-        path
-        for path in returns_dir.rglob("*")
-        if path.is_file()
-        and path.suffix.lower() in RETURN_SUFFIXES
-        and not path.name.startswith(("~$", "."))
-    )
+    """Every return under the folder that may be read, in a stable order."""
+    return scan_returns_folder(returns_dir)[0]

@@ -7,6 +7,11 @@ version of the rules), in batches of whole files, each written in one
 transaction with the record that its files are judged, so a quarter's run judges its
 new returns only and a folder of every council's returns is never in memory at
 once; when the rules change, every row is judged again.
+An authority's name is decided once: the first spelling the gate meets (in a
+batch, the most common, mixed case before capitals) is recorded in
+`validated.authority_names`, and a later return spelling it in another case or
+spacing (`REDSHIRE`) is read as that name; quality.check_authority_spelling
+flags the variant.
 `quarantine.rejected_rows` holds one row per failure (file, row, column, value,
 reason); `validated.<kind>_returns` hold the accepted rows with their cells read
 into numbers, periods and codes. Nothing is lost: every raw row is in exactly
@@ -34,7 +39,7 @@ from dagster import (
 from assets.raw_returns import RAW_RETURNS
 from pipelines.paths import PROJECT_ROOT
 from pipelines.resources import Warehouse, fetch_row
-from schemas import comparator_return, indicator_return, milestone_return
+from schemas import cells, comparator_return, indicator_return, milestone_return
 from schemas.gate_checks import LINEAGE_COLUMNS, ReturnGate
 
 GATES: tuple[ReturnGate, ...] = (
@@ -155,7 +160,8 @@ def return_gate(context: AssetExecutionContext, warehouse: Warehouse):
         for gate in GATES:
             rows_read = rows_valid = 0
             for batch in _unjudged_batches(connection, gate):
-                accepted, rejections = judge_rows(_raw_rows(connection, gate, batch), gate)
+                raw_rows = _named_authorities(connection, _raw_rows(connection, gate, batch))
+                accepted, rejections = judge_rows(raw_rows, gate)
                 typed = gate.type_rows(accepted)
                 _write_batch(connection, gate, batch, typed, rejections)
                 rejected_this_run.append(rejections)
@@ -208,6 +214,11 @@ CREATE TABLE IF NOT EXISTS validated.judged_files (
     rules_version VARCHAR NOT NULL,
     judged_at TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS validated.authority_names (
+    authority_key VARCHAR PRIMARY KEY,
+    authority VARCHAR NOT NULL,
+    named_at TIMESTAMP NOT NULL
+);
 """
 
 
@@ -246,6 +257,41 @@ def _raw_rows(
     ).pl()
     connection.unregister("batch_files")
     return rows
+
+
+def _named_authorities(connection: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows with each authority written as the name it was first given; an authority
+    new to the warehouse is named by its most common spelling in these rows."""
+    key = cells.authority_key(pl.col("authority"))
+    spellings = (
+        rows.select(key.alias("authority_key"), cells.blank_to_null(pl.col("authority")))
+        .drop_nulls()
+        .group_by("authority_key", "authority")
+        .len()
+        .with_columns(in_capitals=pl.col("authority") == pl.col("authority").str.to_uppercase())
+        .sort(
+            ["authority_key", "len", "in_capitals", "authority"],
+            descending=[False, True, False, False],
+        )
+        .group_by("authority_key", maintain_order=True)
+        .first()
+        .select("authority_key", "authority")
+    )
+    connection.register("spellings", spellings)
+    connection.execute(
+        "INSERT INTO validated.authority_names SELECT authority_key, authority, now() "
+        "FROM spellings ON CONFLICT DO NOTHING"
+    )
+    connection.unregister("spellings")
+    names = connection.sql(
+        "SELECT authority_key, authority AS named FROM validated.authority_names"
+    ).pl()
+    return (
+        rows.with_columns(key.alias("authority_key"))
+        .join(names, on="authority_key", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("named", "authority").alias("authority"))
+        .drop("authority_key", "named")
+    )
 
 
 def _no_rows(connection: duckdb.DuckDBPyConnection, gate: ReturnGate) -> pl.DataFrame:

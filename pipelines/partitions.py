@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 
-from assets.return_files import discover_returns, reporting_periods_typed
+from assets.return_files import discover_returns, read_return_bytes, reporting_periods_typed
 from schemas import cells
 
 FINANCIAL_QUARTERS = DynamicPartitionsDefinition(name="financial_quarter")
@@ -63,7 +63,7 @@ def quarters_of_files(paths: list[Path]) -> set[str]:
     typed: set[str] = set()
     for path in paths:
         try:
-            typed |= reporting_periods_typed(path, path.read_bytes())
+            typed |= reporting_periods_typed(path, read_return_bytes(path))
         # A file that cannot be read has no quarter; the run's ingest quarantines it
         # with its reason, so nothing is lost by passing over it here.
         except Exception:  # noqa: BLE001

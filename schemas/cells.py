@@ -25,8 +25,23 @@ def blank_to_null(cell: pl.Expr) -> pl.Expr:
     return pl.when(stripped.str.len_chars() > 0).then(stripped)
 
 
+# Spaces typed inside a number: between a sign and the digits, before a per cent
+# sign, and between digits, where they are thousands separators (`1 412 857`, also
+# with a no-break or thin space). A space between digits stands for a comma, so
+# `12 5` is no number: only groups of three make one.
+_SPACE_AFTER_SIGN = rf"^([+\-{_DASHES}])\s+"
+_SPACE_BEFORE_PER_CENT = r"\s+%$"
+_SPACE_BETWEEN_DIGITS = r"([0-9])\s([0-9])"
+
+
 def _number_text(cell: pl.Expr) -> pl.Expr:
-    return blank_to_null(cell).str.replace_all(r"\s+", "").str.replace(f"^[{_DASHES}]", "-")
+    return (
+        blank_to_null(cell)
+        .str.replace(_SPACE_AFTER_SIGN, "$1")
+        .str.replace(_SPACE_BEFORE_PER_CENT, "%")
+        .str.replace_all(_SPACE_BETWEEN_DIGITS, "$1,$2")
+        .str.replace(f"^[{_DASHES}]", "-")
+    )
 
 
 def parse_number(cell: pl.Expr) -> pl.Expr:
@@ -36,6 +51,18 @@ def parse_number(cell: pl.Expr) -> pl.Expr:
     number = text.str.replace_all(",", "").str.strip_suffix("%").cast(pl.Float64, strict=False)
     # Four hundred nines is digits, but not a number anyone can compute with.
     return pl.when(is_number & number.is_finite()).then(number)
+
+
+def authority_key(cell: pl.Expr) -> pl.Expr:
+    """What makes an authority itself: its name's letters and digits, in any case. The case,
+    spacing and punctuation of `REDSHIRE`, `Redshire` or `St. Helens` make no new authority."""
+    return blank_to_null(cell).str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]", "")
+
+
+def is_formula(cell: pl.Expr) -> pl.Expr:
+    """A cell holding a formula rather than its value: a workbook written by a program and
+    never opened in Excel saves none, and the reader keeps the formula's text (`=B2*2`)."""
+    return blank_to_null(cell).str.starts_with("=")
 
 
 def is_not_applicable(cell: pl.Expr) -> pl.Expr:

@@ -40,16 +40,32 @@ REPORTING_PERIOD_REASON = (
 )
 
 
-def cell_check(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.Check:
-    """A check that passes where the cell is blank or `reads` makes something of it."""
+def cell_check(
+    reads: Callable[[pl.Expr], pl.Expr], reason: str, *, formulas_pass: bool = False
+) -> pa.Check:
+    """A check that passes where the cell is blank or `reads` makes something of it; with
+    `formulas_pass`, where it holds a formula too (formula_check gives that reason)."""
 
     def check(data: PolarsData) -> pl.LazyFrame:
         cell = pl.col(data.key)
-        return data.lazyframe.select(
-            cells.blank_to_null(cell).is_null() | reads(cell).is_not_null()
-        )
+        passes = cells.blank_to_null(cell).is_null() | reads(cell).is_not_null()
+        if formulas_pass:
+            passes = passes | cells.is_formula(cell)
+        return data.lazyframe.select(passes)
 
     return pa.Check(check, error=reason)
+
+
+def formula_check(column: str, what: str) -> pa.Check:
+    """A check that fails where the cell holds a formula with no saved value."""
+    return pa.Check(
+        lambda data: data.lazyframe.select(
+            ~cells.is_formula(pl.col(data.key)).fill_null(value=False)
+        ),
+        error=f"{column} holds a formula with no saved value, not {what}: type {what} "
+        "itself, or open the workbook in Excel and save it, so that the formula's value is "
+        "saved with it",
+    )
 
 
 def same_in_whole_file(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.Check:

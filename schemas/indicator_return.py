@@ -17,6 +17,7 @@ from schemas.gate_checks import (
     ReturnGate,
     authority_column,
     cell_check,
+    formula_check,
     optional,
     reporting_period_column,
     required,
@@ -76,11 +77,13 @@ def indicator_return_schema() -> pa.DataFrameSchema:
         ),
         "ref": required(
             [
-                pa.Check.str_matches(
-                    REF_PATTERN,
-                    error="ref is not an indicator reference: expected letters (and &), a dash, "
+                formula_check("ref", "an indicator reference"),
+                cell_check(
+                    lambda cell: pl.when(cell.str.contains(REF_PATTERN)).then(cell),
+                    "ref is not an indicator reference: expected letters (and &), a dash, "
                     "digits and an optional letter, e.g. CYP-006, E&S-05, CYP-008A or E&S-25a",
-                )
+                    formulas_pass=True,
+                ),
             ]
         ),
         "indicator": required([]),
@@ -106,7 +109,12 @@ def indicator_return_schema() -> pa.DataFrameSchema:
         ),
     }
     for column in TARGET_COLUMNS:
-        columns[column] = optional([cell_check(cells.parse_number, _target_reason(column))])
+        columns[column] = optional(
+            [
+                formula_check(column, "a number"),
+                cell_check(cells.parse_number, _target_reason(column), formulas_pass=True),
+            ]
+        )
     return pa.DataFrameSchema(
         columns,
         unique=[*RETURN_KEY, "ref"],

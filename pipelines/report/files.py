@@ -8,6 +8,7 @@ process per core while the figures of the next authorities are read.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import re
@@ -25,8 +26,16 @@ PARALLEL_FROM = 20
 
 
 def report_stem(authority: str, period: str) -> str:
-    """`st-helens-2024-25-Q2`: the file name of an authority's report for a quarter."""
-    return f"{re.sub(r'[^a-z0-9]+', '-', authority.lower()).strip('-')}-{partition_key_of(period)}"
+    """`st-helens-2024-25-Q2`: the file name of an authority's report for a quarter.
+
+    Two authorities never share a file name. A name of plain words (ASCII letters and
+    digits, single spaces) is its own file name, and the gate makes no two authorities of
+    names that differ only in case or spacing; any other name (`St. Helens`, `Ynys Môn`)
+    loses characters on the way, so a digest of the name itself is added."""
+    slug = re.sub(r"[^a-z0-9]+", "-", authority.lower()).strip("-")
+    if not re.fullmatch(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*", authority):
+        slug = f"{slug}-{hashlib.sha256(authority.encode()).hexdigest()[:8]}"
+    return f"{slug}-{partition_key_of(period)}"
 
 
 def write_reports(connection: duckdb.DuckDBPyConnection, period: str, folder: Path) -> list[Path]:

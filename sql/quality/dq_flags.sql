@@ -21,3 +21,6 @@ union all by name select * from quality.check_unreadable_printed_cell
 union all by name select * from quality.check_milestone_slipped
 union all by name select * from quality.check_milestone_dropped
 union all by name select * from quality.check_reported_quartile_mismatch
+union all by name select * from quality.check_formula_without_value
+union all by name select * from quality.check_sheet_chosen
+union all by name select * from quality.check_authority_spelling
