@@ -220,11 +220,22 @@ def _csv_rows(text: str, delimiter: str | None = None) -> tuple[list[tuple[int, 
     if delimiter is None:
         first_line = text.split("\n", 1)[0]
         delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    rows: list[tuple[int, Row]] = []
+    cells_read = 0
     try:
-        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return [(number, dict(enumerate(row))) for number, row in enumerate(rows, 1)], delimiter
+        for number, row in enumerate(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1
+        ):
+            cells_read += len(row)
+            if cells_read > MAX_CELLS:
+                raise UnreadableReturnError(
+                    f"the file holds more than {MAX_CELLS:,} cells, more than any return: "
+                    "check it is the return, and send the return alone"
+                )
+            rows.append((number, dict(enumerate(row))))
     except csv.Error as error:
         raise UnreadableReturnError(f"the file is not well-formed CSV ({error})") from error
+    return rows, delimiter
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -416,8 +427,7 @@ def _saved_value_parser() -> type:
                 if column not in self.keep_columns:
                     return None
             cell = super().parse_cell(element)
-            formula = element.find(FORMULA_TAG)
-            if cell["value"] is None and formula is not None:
+            if cell["value"] is None and (formula := element.find(FORMULA_TAG)) is not None:
                 cell["value"] = f"={formula.text or '(a shared formula)'}"
                 cell["data_type"] = _FORMULA
             return cell
@@ -457,6 +467,7 @@ def _from_grid(grid: _Grid) -> ReturnFile:
     if grid.file_format == "csv":
         _refuse_swallowed_rows(body, columns, grid.delimiter)
     records: list[dict[str, str | None]] = []
+    extra_names: dict[int, str] = {}
     for row_number, cells in body:
         if all(cell is None or not str(cell).strip() for cell in cells.values()):
             continue
@@ -469,7 +480,9 @@ def _from_grid(grid: _Grid) -> ReturnFile:
             if column is not None:
                 record[column] = cell
             else:
-                extra[_extra_column_name(header, position)] = cell
+                if position not in extra_names:
+                    extra_names[position] = _extra_column_name(header, position)
+                extra[extra_names[position]] = cell
         record["row_number"] = row_number
         record["return_kind"] = kind.name
         record["extra_columns"] = json.dumps(extra, ensure_ascii=False) if extra else None

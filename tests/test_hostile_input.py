@@ -169,6 +169,15 @@ def test_a_workbook_past_what_one_file_may_cost_is_refused_with_the_reason(
         read_return(path, path.read_bytes())
 
 
+def test_a_csv_past_the_cell_bound_is_refused_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(assets.return_files, "MAX_CELLS", 20)
+    content = return_csv([indicator_row(), indicator_row(ref="CYP-007")]).encode()
+    with pytest.raises(UnreadableReturnError, match="holds more than 20 cells"):
+        read_return(Path("wide.csv"), content)
+
+
 def test_a_file_larger_than_any_return_is_refused_before_it_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
