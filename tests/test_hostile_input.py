@@ -2,8 +2,8 @@
 outside the returns folder.
 
 The bad files are made here, in the test's own folder. The reader-level tests read one
-file; the run tests share one folder of bad files, built twice into one warehouse: first
-by an older reader that refused one good file, then by the reader as it is.
+file; the run tests share one build of a folder of bad files, into a warehouse where an
+older reader once refused one good file.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import assets.raw_returns
 import assets.return_files
 from assets.return_files import (
     UnreadableReturnError,
+    file_hash,
     read_return,
     read_return_bytes,
     reporting_periods_typed,
@@ -370,20 +371,22 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunO
     folder.mkdir()
     warehouse = tmp_path / "warehouse.duckdb"
     (folder / "testshire.csv").write_text(return_csv([indicator_row()]))
-    (folder / "fixed-later.csv").write_text(return_csv([indicator_row(authority="Fixedshire")]))
-    with pytest.MonkeyPatch.context() as patch:
-        read = assets.raw_returns.read_return
-
-        def older_reader(path: Path, content: bytes) -> object:
-            if path.name == "fixed-later.csv":
-                raise UnreadableReturnError("the older reader could not read this")
-            return read(path, content)
-
-        patch.setattr(assets.raw_returns, "READER_VERSION", "an older reader")
-        patch.setattr(assets.raw_returns, "read_return", older_reader)
-        first = build(folder, warehouse)
-    assert dict(first.rejected_files) == {"fixed-later.csv": "the older reader could not read this"}
-
+    fixed_later = return_csv([indicator_row(authority="Fixedshire")])
+    (folder / "fixed-later.csv").write_text(fixed_later)
+    kept_out = return_csv([indicator_row(authority="Keptshire")])
+    (folder / "kept-out.csv").write_text(kept_out)
+    # In the warehouse this run carries on, an older reader quarantined fixed-later.csv,
+    # and this reader kept-out.csv.
+    with duckdb.connect(str(warehouse)) as earlier:
+        earlier.execute(assets.raw_returns.RAW_TABLES_DDL)
+        for name, content, reader in (
+            ("fixed-later.csv", fixed_later, "an older reader"),
+            ("kept-out.csv", kept_out, assets.return_files.READER_VERSION),
+        ):
+            earlier.execute(
+                "INSERT INTO quarantine.rejected_files VALUES (?, ?, ?, now(), ?)",
+                [name, file_hash(content.encode()), f"{reader} refused this", reader],
+            )
     (folder / "no-permission.csv").write_text(return_csv([indicator_row(authority="Lockshire")]))
     (tmp_path / "elsewhere.csv").write_text(return_csv([indicator_row(authority="Outshire")]))
     (folder / "outside-link.csv").symlink_to(tmp_path / "elsewhere.csv")
@@ -515,7 +518,10 @@ def test_a_file_the_older_reader_quarantined_is_read_again_by_the_new_one(
     hostile_run: tuple[RunOutcome, Path], hostile_warehouse: duckdb.DuckDBPyConnection
 ) -> None:
     outcome, _ = hostile_run
-    assert "fixed-later.csv" not in rejected_file_reasons(outcome)
+    reasons = rejected_file_reasons(outcome)
+    assert "fixed-later.csv" not in reasons
+    # A file this reader quarantined is not read again.
+    assert reasons["kept-out.csv"] == f"{assets.return_files.READER_VERSION} refused this"
     rows = hostile_warehouse.sql(
         "SELECT count(*) FROM raw.returns WHERE file_path = 'fixed-later.csv'"
     ).fetchall()
