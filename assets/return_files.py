@@ -2,7 +2,8 @@
 
 A return is a `.csv` (UTF-8, with or without a byte-order mark, or Windows-1252
 from Excel's "CSV" save) or an `.xlsx` (the visible sheet named `Return`, else
-the first visible sheet whose name begins `Return`, else the first visible one).
+the first visible sheet whose name begins `Return`, else a hidden one so named,
+else the first visible one).
 The header is the first row that names the required columns of its kind
 of return (indicator, milestone or comparator: schemas.return_contract); a title
 block above it and blank rows inside the table are skipped. Nothing is parsed
@@ -292,12 +293,14 @@ def _xlsx_grid(content: bytes, *, periods_only: bool = False) -> _Grid:
 
 
 def _choose_sheet(worksheets: list[Any]) -> tuple[Any, str | None]:
-    """The sheet to read and, where the choice was not obvious, why it was read. A hidden
-    sheet is taken to be out of date: a visible one is read in preference."""
+    """The sheet to read and, where the choice was not obvious, why it was read: the
+    visible sheet named Return, else the first visible one whose name begins Return, else
+    a hidden one so named, else the first visible sheet. A hidden sheet is taken to be out
+    of date, so a visible one is read in preference."""
     if not worksheets:
         raise UnreadableReturnError("the workbook has no sheets")
-    visible = [s for s in worksheets if s.sheet_state == "visible"] or worksheets
-    hidden = [s.title for s in worksheets if s not in visible]
+    visible = [s for s in worksheets if s.sheet_state == "visible"]
+    hidden = [s for s in worksheets if s.sheet_state != "visible"]
 
     def named(sheet: Any) -> str:
         return sheet.title.strip().casefold()
@@ -306,19 +309,26 @@ def _choose_sheet(worksheets: list[Any]) -> tuple[Any, str | None]:
     if exact:
         return exact[0], None
     begins = [s for s in visible if named(s).startswith(PREFERRED_SHEET)]
-    chosen = (begins or visible)[0]
-    passed_over = [t for t in hidden if t.strip().casefold().startswith(PREFERRED_SHEET)]
-    if passed_over:
-        return chosen, (
-            f"sheet '{chosen.title}' was read: the sheet named '{passed_over[0]}' is hidden, "
-            "so taken to be out of date"
+    hidden_returns = [s for s in hidden if named(s).startswith(PREFERRED_SHEET)]
+    if begins:
+        if hidden_returns:
+            return begins[0], (
+                f"sheet '{begins[0].title}' was read: the sheet named "
+                f"'{hidden_returns[0].title}' is hidden, so taken to be out of date"
+            )
+        if len(begins) > 1:
+            return begins[0], (
+                f"sheet '{begins[0].title}' was read, the first of {len(begins)} visible "
+                "sheets whose names begin 'Return'"
+            )
+        return begins[0], None
+    if hidden_returns:
+        return hidden_returns[0], (
+            f"sheet '{hidden_returns[0].title}' was read although it is hidden: no visible "
+            "sheet is named Return"
         )
-    if len(begins) > 1:
-        return chosen, (
-            f"sheet '{chosen.title}' was read, the first of {len(begins)} visible sheets "
-            "whose names begin 'Return'"
-        )
-    if not begins and len(visible) > 1:
+    chosen = (visible or worksheets)[0]
+    if len(visible) > 1:
         return chosen, (
             f"sheet '{chosen.title}' was read, the first of {len(visible)} visible sheets: "
             "none is named 'Return'"

@@ -47,7 +47,7 @@ WORKBOOK_HEADER = [
 ]
 
 
-def workbook_bytes(
+def write_workbook(
     tmp_path: Path, rows: list[list[object]], *, name: str = "Return", title: str = "book"
 ) -> Path:
     workbook = openpyxl.Workbook()
@@ -126,7 +126,7 @@ def test_a_number_with_a_stray_space_stays_text_as_the_values_note() -> None:
 def test_tiny_workbook_numbers_stay_numbers_and_are_never_written_in_scientific_form(
     tmp_path: Path,
 ) -> None:
-    path = workbook_bytes(tmp_path, [a_row(target=0.00002, q2=0.00005, q1=1e-12)])
+    path = write_workbook(tmp_path, [a_row(target=0.00002, q2=0.00005, q1=1e-12)])
     row = read_return(path, path.read_bytes()).rows.row(0, named=True)
     assert (row["target"], row["q2"], row["q1"]) == ("0.00002", "0.00005", "0.000000000001")
     accepted, rejections = judge_rows(
@@ -146,7 +146,7 @@ def test_tiny_workbook_numbers_stay_numbers_and_are_never_written_in_scientific_
 def test_a_workbook_declaring_its_range_to_the_last_column_and_row_costs_its_real_cells(
     tmp_path: Path,
 ) -> None:
-    path = workbook_bytes(tmp_path, [a_row()])
+    path = write_workbook(tmp_path, [a_row()])
     content = with_declared_range(path, "A1:XFD1048576")
     returned = read_return(Path("vast.xlsx"), content)
     assert returned.header == WORKBOOK_HEADER
@@ -164,7 +164,7 @@ def test_a_workbook_declaring_its_range_to_the_last_column_and_row_costs_its_rea
 def test_a_workbook_past_what_one_file_may_cost_is_refused_with_the_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: str, value: float, reason: str
 ) -> None:
-    path = workbook_bytes(tmp_path, [a_row(), a_row(ref="CYP-007")])
+    path = write_workbook(tmp_path, [a_row(), a_row(ref="CYP-007")])
     monkeypatch.setattr(assets.return_files, bound, value)
     with pytest.raises(UnreadableReturnError, match=re.escape(reason)):
         read_return(path, path.read_bytes())
@@ -193,7 +193,7 @@ def test_finding_a_workbooks_quarter_reads_only_the_period_cells_below_the_heade
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = [a_row(ref=f"CYP-{n:03}") for n in range(20)]
-    path = workbook_bytes(tmp_path, rows)
+    path = write_workbook(tmp_path, rows)
     cells_read: list[object] = []
     cell_text = assets.return_files._cell_text
 
@@ -214,7 +214,7 @@ def test_a_formula_with_no_saved_value_is_kept_as_its_text_and_named_by_its_cell
     tmp_path: Path,
 ) -> None:
     # openpyxl saves formulas without their values, as a program writing a workbook does.
-    path = workbook_bytes(tmp_path, [a_row(q2="=H2*2")])
+    path = write_workbook(tmp_path, [a_row(q2="=H2*2")])
     returned = read_return(path, path.read_bytes())
     assert returned.rows.row(0, named=True)["q2"] == "=H2*2"
     (formula,) = returned.formula_cells
@@ -225,7 +225,7 @@ def test_a_formula_with_no_saved_value_is_kept_as_its_text_and_named_by_its_cell
 def test_a_formula_in_a_ref_or_a_target_rejects_the_row_with_that_reason(
     tmp_path: Path, column: str, formula: str
 ) -> None:
-    path = workbook_bytes(tmp_path, [a_row(**{column: formula})])
+    path = write_workbook(tmp_path, [a_row(**{column: formula})])
     rows = read_return(path, path.read_bytes()).rows.with_columns(
         file_path=pl.lit("book.xlsx"), file_hash=pl.lit("h"), sheet=pl.lit("Return"),
         loaded_at=pl.lit(None, pl.Datetime),
@@ -262,8 +262,25 @@ def test_a_hidden_return_sheet_is_passed_over_for_the_visible_one_and_the_choice
     )
 
 
+def test_a_hidden_return_sheet_is_read_where_no_visible_sheet_is_a_return_saying_so(
+    tmp_path: Path,
+) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Guidance"
+    hidden = workbook.create_sheet("Return")
+    hidden.append(WORKBOOK_HEADER)
+    hidden.append(a_row())
+    hidden.sheet_state = "hidden"
+    workbook.save(tmp_path / "hidden.xlsx")
+    returned = read_return(tmp_path / "hidden.xlsx", (tmp_path / "hidden.xlsx").read_bytes())
+    assert (returned.sheet, returned.rows.height) == ("Return", 1)
+    assert returned.sheet_choice == (
+        "sheet 'Return' was read although it is hidden: no visible sheet is named Return"
+    )
+
+
 def test_a_workbook_with_one_visible_sheet_named_return_needs_no_word(tmp_path: Path) -> None:
-    path = workbook_bytes(tmp_path, [a_row()])
+    path = write_workbook(tmp_path, [a_row()])
     assert read_return(path, path.read_bytes()).sheet_choice is None
 
 
@@ -395,7 +412,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunO
         b"authority;reporting_period;priority;ref;indicator;polarity\n"
         b"Semishire;2024-25 Q2;1;CYP-006;Adoptions;Higher\n"
     )
-    formulas = workbook_bytes(
+    formulas = write_workbook(
         tmp_path,
         [
             a_row(authority="Formulashire", q2="=H2*2"),
