@@ -111,6 +111,7 @@ class _Grid:
     delimiter: str = ","
     sheet_choice: str | None = None
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, position)
+    unclosed_quote: tuple[int, int] | None = None  # (row, position) of a CSV's open quote
 
 
 def file_hash(content: bytes) -> str:
@@ -197,7 +198,9 @@ def _grid(path: Path, content: bytes, *, periods_only: bool = False) -> _Grid:
                 "the file holds NUL bytes, so it is not a text CSV: save it again as 'CSV UTF-8'"
             )
         rows, delimiter = _csv_rows(text)
-        return _Grid(rows, "csv", encoding=encoding, delimiter=delimiter)
+        grid = _Grid(rows, "csv", encoding=encoding, delimiter=delimiter)
+        grid.unclosed_quote = _unclosed_quote(text, rows, delimiter)
+        return grid
     return _xlsx_grid(content, periods_only=periods_only)
 
 
@@ -237,6 +240,27 @@ def _csv_rows(text: str, delimiter: str | None = None) -> tuple[list[tuple[int, 
     except csv.Error as error:
         raise UnreadableReturnError(f"the file is not well-formed CSV ({error})") from error
     return rows, delimiter
+
+
+def _unclosed_quote(
+    text: str, rows: list[tuple[int, Row]], delimiter: str
+) -> tuple[int, int] | None:
+    """The row and position of a cell whose quote is never closed, folding every line below
+    it into that cell. Only the last row can hold one, and only a cell holding line breaks;
+    the csv module, in its strict mode, says whether the file ended inside a quote."""
+    if not rows:
+        return None
+    row_number, last = rows[-1]
+    folded = [p for p, cell in last.items() if cell and "\n" in cell.rstrip("\r\n")]
+    if not folded:
+        return None
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            return row_number, folded[-1]
+    return None
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -476,6 +500,7 @@ def _from_grid(grid: _Grid) -> ReturnFile:
     body = grid.rows[header_at + 1 :]
     if grid.file_format == "csv":
         _refuse_swallowed_rows(body, columns, grid.delimiter)
+        _refuse_unclosed_quote(grid, columns)
     records: list[dict[str, str | None]] = []
     extra_names: dict[int, str] = {}
     for row_number, cells in body:
@@ -559,6 +584,23 @@ def _refuse_swallowed_rows(
                     f"{'were' if len(swallowed) > 1 else 'was'} read as part of that cell and "
                     "would be lost: remove the stray quote, or close it, and send the file again"
                 )
+
+
+def _refuse_unclosed_quote(grid: _Grid, columns: dict[int, str]) -> None:
+    """A quote never closed folds every line below it into one cell: refused, whatever the
+    lines hold, rather than loading them as one cell's text."""
+    if grid.unclosed_quote is None:
+        return
+    row_number, position = grid.unclosed_quote
+    cell = grid.rows[-1][1][position] or ""
+    lines = cell.rstrip("\r\n").count("\n")
+    column = columns.get(position, f"column {_column_letter(position)}")
+    raise UnreadableReturnError(
+        f"row {row_number}'s {column} cell opens a quote (\") that is never closed, so the "
+        f"{lines} line{'s' if lines > 1 else ''} below it {'were' if lines > 1 else 'was'} "
+        "read as part of that cell: remove the stray quote, or close it, and send the file "
+        "again"
+    )
 
 
 def _extra_column_name(header: list[str], position: int) -> str:

@@ -371,6 +371,31 @@ def test_a_quote_that_swallows_the_rows_below_it_refuses_the_file_naming_the_row
     )
 
 
+def test_a_quote_never_closed_refuses_the_file_whatever_the_lines_below_hold() -> None:
+    content = (
+        "authority,reporting_period,priority,ref,indicator,polarity,q2,commentary\n"
+        "Testshire,2024-25 Q2,1,CYP-001,Adoptions,Higher,14,On track\n"
+        'Testshire,2024-25 Q2,1,CYP-002,Adoptions,Higher,15,"Up on Q1\n'
+        "CYP-003 to follow\n"
+        "Notes from the data team\n"
+    )
+    with pytest.raises(UnreadableReturnError) as refused:
+        read_return(Path("quote.csv"), content.encode())
+    assert str(refused.value).startswith(
+        "row 3's commentary cell opens a quote (\") that is never closed, so the 2 lines "
+        "below it were read as part of that cell"
+    )
+
+
+def test_a_quote_left_open_on_the_last_line_swallows_nothing_and_the_file_loads() -> None:
+    content = (
+        "authority,reporting_period,priority,ref,indicator,polarity,q2,commentary\n"
+        'Testshire,2024-25 Q2,1,CYP-001,Adoptions,Higher,14,"Up on Q1\n'
+    )
+    returned = read_return(Path("quote.csv"), content.encode())
+    assert returned.rows.row(0, named=True)["commentary"].strip() == "Up on Q1"
+
+
 def test_commentary_of_several_lines_is_no_swallowed_row() -> None:
     commentary = "Up on last year.\nTestshire's figures follow the new method.\n\nSee note 3."
     content = return_csv([indicator_row(commentary=commentary)], [*HEADER, "commentary"])
