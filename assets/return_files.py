@@ -365,7 +365,9 @@ def _sheet_rows(
 ) -> Iterator[tuple[int, Row]]:
     """The sheet's rows that hold a cell, as text: only the cells the file holds are read,
     whatever range the sheet declares. With `periods_only`, below the header only the
-    reporting period's cells are read."""
+    reporting period's cells are read. The workbook's parts are reached through openpyxl's
+    read-only workbook (its archive, the sheet's part, shared strings, styles: openpyxl is
+    pinned), since its rows are padded to the declared range."""
     sheet_bytes = workbook._archive.getinfo(worksheet._worksheet_path).file_size
     if sheet_bytes > MAX_SHEET_BYTES:
         raise UnreadableReturnError(
@@ -412,9 +414,11 @@ def _sheet_rows(
                 yield row_number, row
             if periods_only and parser.keep_columns is None and row_number <= MAX_HEADER_ROW:
                 matched = _header_match(row)
-                if matched is not None and "reporting_period" in matched[1].values():
-                    (position,) = [p for p, c in matched[1].items() if c == "reporting_period"]
-                    parser.keep_columns = {position + 1}
+                # The header, not a title block's "Reporting period" label: every required
+                # column is named.
+                if matched is not None and len(matched[2]) == len(matched[0].required):
+                    period_at = next(p for p, c in matched[1].items() if c == "reporting_period")
+                    parser.keep_columns = {period_at + 1}
 
 
 _FORMULA = "formula"

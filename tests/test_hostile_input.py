@@ -207,6 +207,22 @@ def test_finding_a_workbooks_quarter_reads_only_the_period_cells_below_the_heade
     assert len(cells_read) == len(WORKBOOK_HEADER) + len(rows)
 
 
+def test_a_title_blocks_reporting_period_label_is_not_taken_for_the_header(
+    tmp_path: Path,
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Return"
+    sheet.append(["Testshire Council performance return"])
+    sheet.append(["Reporting period", "2024-25 Q2"])
+    sheet.append([])
+    sheet.append(WORKBOOK_HEADER)
+    sheet.append(a_row())
+    workbook.save(tmp_path / "titled.xlsx")
+    content = (tmp_path / "titled.xlsx").read_bytes()
+    assert reporting_periods_typed(tmp_path / "titled.xlsx", content) == {"2024-25 Q2"}
+
+
 # Item 6: a formula cell with no saved value.
 
 
