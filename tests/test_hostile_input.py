@@ -93,6 +93,15 @@ def with_declared_range(path: Path, dimension: str) -> bytes:
     return rewritten.read_bytes()
 
 
+def judged_at_the_gate(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A workbook's rows read and judged by the indicator gate: (accepted, failures)."""
+    rows = read_return(path, path.read_bytes()).rows
+    lineage = {"file_path": path.name, "file_hash": "h", "sheet": "Return", "loaded_at": None}
+    return judge_rows(
+        rows.with_columns(**{c: pl.lit(v) for c, v in lineage.items()}), indicator_return.GATE
+    )
+
+
 # Item 4: a wrong number.
 
 
@@ -129,13 +138,7 @@ def test_tiny_workbook_numbers_stay_numbers_and_are_never_written_in_scientific_
     path = write_workbook(tmp_path, [a_row(target=0.00002, q2=0.00005, q1=1e-12)])
     row = read_return(path, path.read_bytes()).rows.row(0, named=True)
     assert (row["target"], row["q2"], row["q1"]) == ("0.00002", "0.00005", "0.000000000001")
-    accepted, rejections = judge_rows(
-        read_return(path, path.read_bytes()).rows.with_columns(
-            file_path=pl.lit("book.xlsx"), file_hash=pl.lit("h"), sheet=pl.lit("Return"),
-            loaded_at=pl.lit(None, pl.Datetime),
-        ),
-        indicator_return.GATE,
-    )  # fmt: skip
+    accepted, rejections = judged_at_the_gate(path)
     assert rejections.is_empty() and accepted.height == 1
     assert pl.select(cells.parse_number(pl.lit(row["q2"]))).item() == 0.00005
 
@@ -242,11 +245,7 @@ def test_a_formula_in_a_ref_or_a_target_rejects_the_row_with_that_reason(
     tmp_path: Path, column: str, formula: str
 ) -> None:
     path = write_workbook(tmp_path, [a_row(**{column: formula})])
-    rows = read_return(path, path.read_bytes()).rows.with_columns(
-        file_path=pl.lit("book.xlsx"), file_hash=pl.lit("h"), sheet=pl.lit("Return"),
-        loaded_at=pl.lit(None, pl.Datetime),
-    )  # fmt: skip
-    accepted, rejections = judge_rows(rows, indicator_return.GATE)
+    accepted, rejections = judged_at_the_gate(path)
     assert accepted.is_empty()
     assert rejections.select("column_name", "value").rows() == [(column, formula)]
     assert "holds a formula with no saved value" in rejections["reason"][0]
