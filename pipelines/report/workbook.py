@@ -113,6 +113,8 @@ def write_workbook(data: QuarterlyReportData, path: Path) -> None:
             "strings_to_urls": False,
             "strings_to_numbers": False,
             "nan_inf_to_errors": True,
+            # Built in memory and zipped once: no temporary file per part to write and remove.
+            "in_memory": True,
         },
     )
     for key, (_, categories) in SUMMARY_TABLES.items():
