@@ -282,3 +282,43 @@ def test_a_quarters_reports_are_read_with_one_query_per_table(sample_warehouse) 
     # Read together, each authority's data is what it would be read alone.
     for data in together:
         assert data == load(sample_warehouse, data.authority, PERIOD)
+
+
+# --- Text from the returns stays text -------------------------------------------------------
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def test_text_from_the_returns_is_escaped_in_the_report(sample_warehouse) -> None:
+    from pipelines.report.html import render
+
+    data = load(sample_warehouse, "St Helens", PERIOD)
+    data.authority = HOSTILE
+    data.priority_names = dict.fromkeys(data.priority_names, HOSTILE)
+    for row in data.scorecard:
+        row |= {"indicator": HOSTILE + ".", "commentary": f"{HOSTILE}\n\u2022 {HOSTILE}"}
+    fields = ("department", "objective_ref", "milestone_ref", "milestone", "progress", "commentary")
+    data.milestones = [dict.fromkeys(fields, HOSTILE)]
+    page = render(data)
+    assert "<script" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_text_from_the_returns_is_escaped_on_the_data_quality_page(tmp_path) -> None:
+    from pipelines.quality_report import write_quality_report
+
+    warehouse = tmp_path / "warehouse.build.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "CREATE SCHEMA quality; CREATE TABLE quality.dq_flags AS SELECT "
+            "$h AS authority, '2024-25 Q2' AS reporting_period, 1::SMALLINT AS priority_number, "
+            "$h AS ref, '2024-25 Q2' AS period_key, 'inconsistent_' || $h AS check_name, "
+            "'WARN' AS severity, $h AS message, $h AS observed, $h AS expected, "
+            "$h AS source_file_path, 3 AS source_row_number",
+            {"h": HOSTILE},
+        )
+    page = write_quality_report(warehouse, tmp_path / "pages", "run", True, ["2024-25 Q2"])
+    text = page.read_text()
+    assert "<script" not in text and "&lt;script&gt;" in text
+    assert "<h1>Data quality of the returns for 2024-25 Q2</h1>" in text
+    assert "<title>Data quality of the returns for 2024-25 Q2, warehouse.duckdb</title>" in text
