@@ -183,7 +183,7 @@ def _scorecards(data: QuarterlyReportData) -> list[dict]:
                 "status_class": (row["performance_status"] or "none").replace(" ", "-"),
                 "trend_label": TREND_LABELS.get(row["trend"], "N/A")
                 + (" (reported)" if row["trend_basis"] == "reported" else ""),
-                "target_judged": target_judged_against(row),
+                "target_kind": target_kind(row),
                 "variance": "" if row["variance_pct"] is None else f"{row['variance_pct']:.2f}%",
                 "quartile": f"{row['comparative_quartile']} of 4"
                 if row["comparative_quartile"]
