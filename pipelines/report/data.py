@@ -3,9 +3,10 @@
 Everything here is a query of the marts, the fact table and the findings; the
 report adds no judgement of its own. A quarter's reports are read together: one
 query per table for every authority of the quarter, split by authority in
-Polars, so a run writing 400 authorities' reports asks the warehouse eight
-questions, not a dozen per authority. Rows come back as plain dictionaries for
-the HTML and the workbook to lay out.
+Polars, so a run writing 400 authorities' reports asks the warehouse nine
+questions (which authorities, then the eight tables), not a dozen per
+authority. Rows come back as plain dictionaries for the HTML and the workbook
+to lay out.
 """
 
 from __future__ import annotations
