@@ -1,11 +1,14 @@
 """The data-quality report of a run: one self-contained HTML page a person can read.
 
 It is written after the run, whatever happened in it, from the build
-warehouse: the Great Expectations results (quality.expectation_results), the
-findings (quality.dq_flags): how many of each check, then each finding with
-the file and row to open, the most severe first and at most FINDINGS_SHOWN of
-them; and how many values the outlier check could not judge. Severity is shown
-as a word and a shape as well as a colour.
+warehouse, for the people who send and use the returns. It leads with the
+findings (quality.dq_flags) return by return and severity by severity in plain
+words; then how many of each check, and each finding with the file and row to
+open, the most severe first and at most FINDINGS_SHOWN of them; then how many
+values the outlier check could not judge; and last, for the data team, the
+Great Expectations results (quality.expectation_results). Severity is shown as
+a word and a shape as well as a colour; on a phone the page reflows and a wide
+table scrolls inside its own box.
 """
 
 from __future__ import annotations
@@ -23,23 +26,57 @@ SEVERITY_ORDER = ("ERROR", "WARN", "INFO")
 FINDINGS_SHOWN = 2000
 FINDING_HEADERS = ("Severity", "Authority", "Period", "Ref", "Check", "What is wrong",
                    "Observed", "Expected", "Where")  # fmt: skip
-FINDING_HEADERS = ("Severity", "Authority", "Period", "Ref", "Check", "What is wrong",
-                   "Observed", "Expected", "Where")  # fmt: skip
 _SEVERITY_RANK = "CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARN' THEN 1 ELSE 2 END"
 SEVERITY_MARK = {"ERROR": "\u25a0 ERROR", "WARN": "\u25b2 WARN", "INFO": "\u25cf INFO"}
+SEVERITY_MEANING = {
+    "ERROR": "the figures are wrong until the return is corrected",
+    "WARN": "the service should explain or correct it",
+    "INFO": "for information: nothing needs doing",
+}
+# Each check in a reader's words; a check not named here is shown by its name.
+CHECK_WORDS = {
+    "cumulative_falls": "a year-to-date count that falls",
+    "due_value_missing": "a value due but neither given nor explained",
+    "indicator_dropped": "an indicator dropped since the last return",
+    "milestone_dropped": "a milestone dropped since the last return",
+    "milestone_slipped": "a milestone's date moved later",
+    "missing_return": "a return expected but not received",
+    "negative_count": "a negative count",
+    "percentage_out_of_range": "a percentage outside 0 to 100",
+    "ref_in_two_returns": "an indicator in two returns",
+    "reported_quartile_mismatch": "a printed quartile that differs from the figures",
+    "reported_trend_mismatch": "a printed trend that differs from the figures",
+    "reported_variance_mismatch": "a printed variance that differs from the figures",
+    "target_changed_in_year": "a target changed during the year",
+    "target_missing": "an indicator with no target",
+    "value_outlier": "a value far from its own history",
+    "unreadable_reported_trend": "a printed trend that could not be read",
+    "unreadable_reported_variance": "a printed variance that could not be read",
+    "unreadable_reported_quartile": "a printed quartile that could not be read",
+}
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #1a1a1a; max-width: 80rem; }
+body { font-family: system-ui, sans-serif; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a;
+       max-width: 80rem; line-height: 1.4; overflow-wrap: break-word; }
 table { border-collapse: collapse; margin: 0 0 1.5rem; width: 100%; }
+/* A table wider than the screen scrolls inside its own box, never the page. */
+.table-scroll { overflow-x: auto; max-width: 100%; }
 th, td { border: 1px solid #888; padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: #e8e8e8; }
+caption { text-align: left; font-weight: bold; padding: .2rem 0; }
 .ERROR { color: #8b0000; font-weight: bold; } .WARN { color: #7a4a00; } .INFO { color: #1f4e79; }
 .failed { color: #8b0000; font-weight: bold; } .passed { color: #1b5e20; }
+.meta { color: #444; font-size: .9em; }
+@media (max-width: 600px) { body { margin: .75rem auto; padding: 0 .5rem; }
+  h1 { font-size: 1.4rem; } th, td { padding: .25rem .35rem; } }
 """
 
 
 def _table(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], classes: Sequence[str] = ()
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    classes: Sequence[str] = (),
+    label: str = "",
 ) -> str:
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers)
     body = "".join(
@@ -48,7 +85,12 @@ def _table(
         + "</tr>"
         for i, row in enumerate(rows)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    caption = f"<caption>{html.escape(label)}</caption>" if label else ""
+    region = f' role="region" aria-label="{html.escape(label)}" tabindex="0"' if label else ""
+    return (
+        f'<div class="table-scroll"{region}><table>{caption}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def _existing(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -75,6 +117,13 @@ def flag_counts(connection: duckdb.DuckDBPyConnection, periods: list[str]) -> di
     return counts
 
 
+def _periods_in_words(periods: list[str]) -> str:
+    ordered = sorted(periods)
+    if not ordered:
+        return "no quarter"
+    return ordered[0] if len(ordered) == 1 else f"{ordered[0]} to {ordered[-1]}"
+
+
 def write_quality_report(
     build_warehouse: Path, reports_dir: Path, run_id: str, published: bool, periods: list[str]
 ) -> Path:
@@ -82,22 +131,40 @@ def write_quality_report(
     with duckdb.connect(str(build_warehouse), read_only=True) as connection:
         counts = flag_counts(connection, periods)
         sections = [
-            _expectations_section(connection),
+            _by_return_section(connection, periods),
             _findings_section(connection, periods),
             _not_judged_section(connection),
+            _expectations_section(connection),
         ]
+    # The run builds beside the warehouse (`warehouse.build.duckdb`) and publishes it
+    # under the warehouse's own name, the name a reader knows.
+    warehouse = build_warehouse.with_name(
+        build_warehouse.name.replace(f".build{build_warehouse.suffix}", build_warehouse.suffix)
+    )
+    title = f"Data quality of the returns for {_periods_in_words(periods)}"
     status = (
-        "The warehouse was published."
+        f"The warehouse {warehouse.name} was published with these figures."
         if published
-        else "The warehouse was NOT published: the last published warehouse is unchanged."
+        else f"The warehouse {warehouse.name} was NOT published: its last published "
+        "figures are unchanged."
+    )
+    total = sum(counts.values())
+    headline = (
+        "The checks found nothing to fix or explain."
+        if not total
+        else "The checks found "
+        + ", ".join(f"{counts[s]} {SEVERITY_MARK[s]}" for s in SEVERITY_ORDER[:-1])
+        + f" and {counts['INFO']} {SEVERITY_MARK['INFO']} findings."
     )
     page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Data quality, run {html.escape(run_id)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>Data quality of run {html.escape(run_id)}</h1>"
-        f"<p>{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. {status}</p>"
-        "<h2>Findings by severity</h2>"
-        + _table(["Severity", "Findings"], [(SEVERITY_MARK[s], counts[s]) for s in SEVERITY_ORDER])
+        '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}, {html.escape(warehouse.name)}</title>"
+        f"<style>{STYLE}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>"
+        f"<p>{html.escape(status)} {html.escape(headline)}</p>"
+        f'<p class="meta">Warehouse: {html.escape(str(warehouse))}. Checked '
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, run {html.escape(run_id)}.</p>"
         + "".join(sections)
         + "</body></html>"
     )
@@ -108,18 +175,77 @@ def write_quality_report(
     return path
 
 
+def _check_words(check_name: str) -> str:
+    if check_name.startswith("inconsistent_"):
+        what = check_name.removeprefix("inconsistent_").replace("_", " ")
+        return f"an indicator whose {what} differs from an earlier return"
+    return CHECK_WORDS.get(check_name, check_name.replace("_", " "))
+
+
+def _by_return_section(connection: duckdb.DuckDBPyConnection, periods: list[str]) -> str:
+    """Each return's findings by severity, in a sentence a service lead can act on."""
+    if not _existing(connection, "quality.dq_flags"):
+        return "<h2>Findings by return</h2><p>The checks did not run.</p>"
+    rows = connection.sql(
+        f"""
+        SELECT authority, reporting_period, severity, check_name, count(*) AS findings
+        FROM quality.dq_flags WHERE list_contains($periods::VARCHAR[], reporting_period)
+        GROUP BY authority, reporting_period, severity, check_name
+        ORDER BY authority, reporting_period, {_SEVERITY_RANK}, findings DESC, check_name
+        """,
+        params={"periods": periods},
+    ).fetchall()
+    if not rows:
+        return "<h2>Findings by return</h2><p>No findings in any return.</p>"
+    returns: dict[tuple[str, str], dict[str, list[tuple[str, int]]]] = {}
+    for authority, period, severity, check_name, findings in rows:
+        returns.setdefault((authority, period), {}).setdefault(severity, []).append(
+            (check_name, findings)
+        )
+    items = []
+    for (authority, period), by_severity in returns.items():
+        sentences = "".join(
+            f'<li class="{severity}">{html.escape(SEVERITY_MARK[severity])}, '
+            f"{html.escape(SEVERITY_MEANING[severity])}: "
+            + html.escape(
+                "; ".join(f"{n} \u00d7 {_check_words(check)}" for check, n in by_severity[severity])
+            )
+            + ".</li>"
+            for severity in SEVERITY_ORDER
+            if severity in by_severity
+        )
+        items.append(
+            f"<h3>{html.escape(authority or 'Authority not known')}, "
+            f"{html.escape(period or 'period not known')}</h3><ul>{sentences}</ul>"
+        )
+    return (
+        "<h2>Findings by return</h2>"
+        "<p>Each return's findings, the most severe first: \u25a0 ERROR means "
+        f"{SEVERITY_MEANING['ERROR']}; \u25b2 WARN, {SEVERITY_MEANING['WARN']}; "
+        f"\u25cf INFO, {SEVERITY_MEANING['INFO']}. Every finding, with the file and row to "
+        "open, is listed below.</p>" + "".join(items)
+    )
+
+
 def _expectations_section(connection: duckdb.DuckDBPyConnection) -> str:
+    heading = "<h2>Expectations on the tables (Great Expectations)</h2>"
     if not _existing(connection, "quality.expectation_results"):
-        return "<h2>Expectations</h2><p>No suite ran.</p>"
+        return heading + "<p>No suite ran.</p>"
     rows = connection.sql(
         "SELECT suite, expectation, arguments, severity, "
         "CASE WHEN success THEN 'passed' ELSE 'FAILED' END, unexpected_count, unexpected_examples "
         "FROM quality.expectation_results ORDER BY success, suite, severity, expectation"
     ).fetchall()
-    return "<h2>Expectations (Great Expectations suites)</h2>" + _table(
-        ["Table", "Expectation", "Arguments", "Severity", "Result", "Unexpected", "Examples"],
-        rows,
-        ["passed" if row[4] == "passed" else "failed" for row in rows],
+    failed = sum(row[4] == "FAILED" for row in rows)
+    return (
+        heading
+        + f"<p>For the data team: {len(rows)} expectations on the tables, {len(rows) - failed} "
+        f"passed and {failed} failed (failed first).</p>"
+        + _table(
+            ["Table", "Expectation", "Arguments", "Severity", "Result", "Unexpected", "Examples"],
+            rows,
+            ["passed" if row[4] == "passed" else "failed" for row in rows],
+        )
     )
 
 
@@ -158,7 +284,10 @@ def _findings_section(connection: duckdb.DuckDBPyConnection, periods: list[str])
         "<h2>Findings by check</h2>"
         + _table(
             ["Severity", "Check", "Findings", "Authorities"],
-            [(SEVERITY_MARK[severity], *rest) for severity, *rest in by_check],
+            [
+                (SEVERITY_MARK[severity], f"{_check_words(check)} ({check})", *rest)
+                for severity, check, *rest in by_check
+            ],
             [severity for severity, *_ in by_check],
         )
         + "<h2>Findings</h2>"

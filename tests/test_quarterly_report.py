@@ -8,6 +8,7 @@ indicator of the scorecards, the charts and their text alternatives.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,20 +99,24 @@ def test_a_reader_sees_the_marts_numbers_in_each_table(
     page, sample_warehouse, index, mart, categories
 ) -> None:
     columns = ", ".join(f"pct_{c}, n_{c}" for c in categories)
-    expected = [
-        [str(n_with_data), *(
-            "\u2013 (0)" if values[i] is None else f"{values[i]:.0f}% ({values[i + 1]})"
-            for i in range(0, len(values), 2)
-        )]
-        for n_with_data, *values in sample_warehouse.sql(
-            f"SELECT n_with_data, {columns} FROM marts.{mart} "
-            "WHERE reporting_period = ? ORDER BY priority NULLS LAST",
-            params=[PERIOD],
-        ).fetchall()
-    ]  # fmt: skip
+    marts_rows = sample_warehouse.sql(
+        f"SELECT n_with_data, {columns} FROM marts.{mart} "
+        "WHERE reporting_period = ? ORDER BY priority NULLS LAST",
+        params=[PERIOD],
+    ).fetchall()
     seen = summary_rows(page, index)
-    assert [row[1:] for row in seen] == expected
-    assert seen[-1][0] == "Total"
+    assert len(seen) == len(marts_rows) and seen[-1][0] == "Total"
+    for shown, (n_with_data, *values) in zip(seen, marts_rows, strict=True):
+        assert shown[1] == str(n_with_data)
+        cells = [re.fullmatch(r"(\d+|\u2013)%? \((\d+)\)", cell).groups() for cell in shown[2:]]
+        assert [int(n) for _, n in cells] == values[1::2]
+        if not n_with_data:
+            assert all(share == "\u2013" for share, _ in cells)
+            continue
+        # Whole per cents within a point of the mart's, adding to 100 (largest remainder).
+        shares = [int(share) for share, _ in cells]
+        assert sum(shares) == 100
+        assert all(abs(share - pct) < 1 for share, pct in zip(shares, values[::2], strict=True))
 
 
 def test_the_published_headline_numbers_are_on_the_page(page) -> None:
@@ -140,7 +145,7 @@ def test_every_indicator_of_the_quarter_has_its_scorecard_row(page, sample_wareh
 def test_status_is_told_by_word_and_shape_not_colour_alone(page) -> None:
     row = page.locator("table.scorecard tr", has_text="CYP-012")
     status = row.locator(".status")
-    assert status.inner_text() == "Not met"
+    assert status.inner_text() == "Target not met"
     shape = status.evaluate("node => getComputedStyle(node, '::before').content")
     assert "\u25a0" in shape
 
@@ -171,15 +176,15 @@ def test_the_workbook_holds_the_marts_numbers_with_frozen_headers(report_files, 
     assert sheet.freeze_panes == "A2"
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     expected = sample_warehouse.sql(
-        "SELECT coalesce(CAST(priority AS VARCHAR), 'Total'), n_with_data, n_met, pct_met "
+        "SELECT priority, n_with_data, n_met, pct_met "
         "FROM marts.mart_priority_performance WHERE reporting_period = ? "
         "ORDER BY priority NULLS LAST",
         params=[PERIOD],
     ).fetchall()
-    assert [(str(r[2]), r[3], r[4], r[5]) for r in rows] == [
+    assert [(r[2], r[4], r[5], r[6]) for r in rows] == [
         (p, n, met, pytest.approx(pct)) for p, n, met, pct in expected
     ]
-    assert sheet.cell(row=2, column=6).number_format == "0.0"
+    assert sheet.cell(row=2, column=7).number_format == "0.0"
     assert workbook["Scorecard"].max_row == 95
 
 
@@ -192,7 +197,7 @@ def test_commentary_that_looks_like_a_formula_stays_text(sample_warehouse, tmp_p
     path = tmp_path / "report.xlsx"
     write_workbook(data, path)
     sheet = openpyxl.load_workbook(path)["Scorecard"]
-    column = [c.value for c in sheet[1]].index("commentary") + 1
+    column = [c.value for c in sheet[1]].index("Commentary") + 1
     cells = [sheet.cell(row=r, column=column) for r in range(2, 6)]
     assert [cell.value for cell in cells] == risky
     assert all(cell.data_type == "s" for cell in cells)

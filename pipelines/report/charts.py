@@ -62,7 +62,8 @@ def stacked_bars(
     axis_max = max(step, math.ceil(largest / step) * step)
     scale = plot_width / axis_max
     bars_height = len(bar_labels) * (BAR_HEIGHT + BAR_GAP)
-    height = bars_height + AXIS_HEIGHT + LEGEND_ROW + 8
+    legend = _legend_positions(categories)
+    height = bars_height + AXIS_HEIGHT + LEGEND_ROW * (1 + max(row for _, row in legend)) + 8
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
@@ -103,17 +104,31 @@ def stacked_bars(
                     f'fill="url(#{chart_id}-{index})" stroke="#222" stroke-width="0.6"/>'
                 )
             left += count
-    legend_y = bars_height + AXIS_HEIGHT + 6
-    legend_x = float(LABEL_WIDTH)
-    for index, category in enumerate(categories):
+    for index, (category, (legend_x, legend_row)) in enumerate(
+        zip(categories, legend, strict=True)
+    ):
+        legend_y = bars_height + AXIS_HEIGHT + 6 + legend_row * LEGEND_ROW
         parts += [
             f'<rect x="{legend_x:.1f}" y="{legend_y}" width="12" height="12" '
             f'fill="url(#{chart_id}-{index})" stroke="#222" stroke-width="0.6"/>',
             f'<text x="{legend_x + 16:.1f}" y="{legend_y + 10}" {FONT}>{escape(category)}</text>',
         ]
-        legend_x += 16 + 6.5 * len(category) + 14
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _legend_positions(categories: list[str]) -> list[tuple[float, int]]:
+    """Where each legend entry goes (x, row): along a row, a new row where the next
+    entry would run past the chart's right edge."""
+    positions: list[tuple[float, int]] = []
+    x, row = float(LABEL_WIDTH), 0
+    for category in categories:
+        entry_width = 16 + 6.5 * len(category)
+        if x > LABEL_WIDTH and x + entry_width > WIDTH - RIGHT_MARGIN:
+            x, row = float(LABEL_WIDTH), row + 1
+        positions.append((x, row))
+        x += entry_width + 14
+    return positions
 
 
 def _tick_step(largest: int) -> int:

@@ -4,12 +4,14 @@ Laid out as the St Helens reports lay out Part 1: the three summary tables
 per priority and in total, each beside its chart and compared with the same
 quarter a year earlier; a scorecard per priority, Tier 1 then Tier 2; what is
 performing well and what requires improvement; and the quarter's data-quality
-findings. Printable on A4; status is given in words and by shape as well as
-colour; every table has real headers and every chart a text alternative.
+findings. Printable on A4 and readable on a phone (a wide table scrolls in its
+own box); status is given in words and by shape as well as colour; every table
+has real headers and every chart a text alternative.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -18,13 +20,37 @@ from pipelines.report.charts import stacked_bars
 from pipelines.report.data import SUMMARY_TABLES, QuarterlyReportData
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATUS_LABELS = {"met": "Met", "within": "Within 5%", "not met": "Not met"}
-TREND_LABELS = {"improved": "Improved", "worse": "Worse", "same": "Same"}
+# The status words are the performance table's own headers: one wording everywhere.
+STATUS_LABELS = dict(
+    zip(
+        ("met", "within", "not met"),
+        (name for _, name in SUMMARY_TABLES["performance"][1]),
+        strict=True,
+    )
+)
+TREND_LABELS = {"improved": "Improved", "worse": "Worse", "same": "The same"}
+TARGET_BASIS_WORDS = {"annual": "annual", "pro rata": "annual, pro rata to date"}
+# A bullet typed into a cell: the commentary is laid out a line per bullet.
+_BULLET = re.compile(r"\s*[\u2022\u25cf\u25aa]\s*")
 
 
-def percent(value: float | None) -> str:
-    """Per cents are printed rounded to the nearest whole number, as the reports print them."""
-    return "\u2013" if value is None else f"{value:.0f}%"  # an en dash for none
+def percent(value: int | None) -> str:
+    return "\u2013" if value is None else f"{value}%"  # an en dash for none
+
+
+def whole_percents(counts: list[int]) -> list[int | None]:
+    """Each count's share in whole per cents adding to exactly 100, by the largest
+    remainder: every share is rounded down, and the points left over go one each to
+    the shares that lost most. None for all where there is nothing to share."""
+    total = sum(counts)
+    if not total:
+        return [None] * len(counts)
+    exact = [count * 100 / total for count in counts]
+    shares = [int(share) for share in exact]
+    by_remainder = sorted(range(len(counts)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for index in by_remainder[: 100 - sum(shares)]:
+        shares[index] += 1
+    return shares
 
 
 def figure(value: object) -> str:
@@ -35,21 +61,56 @@ def figure(value: object) -> str:
     return str(value)
 
 
-def _headline(key: str, total: dict | None) -> float | None:
-    """The share the summary sentence quotes for a table's total row."""
+def without_full_stop(text: str) -> str:
+    """A title ending a clause before a colon: `…in settled accommodation.` loses its stop."""
+    return text.rstrip().rstrip(".")
+
+
+def commentary_lines(text: str | None) -> list[str]:
+    """The lines of a commentary as the service typed them: a line per line break and
+    per bullet, so a list typed into a cell reads as a list."""
+    if not text:
+        return []
+    return [line for part in text.splitlines() for line in _BULLET.split(part) if line.strip()]
+
+
+def target_kind(row: dict) -> str | None:
+    """What kind of target period_target is: `annual`, `annual, pro rata to date`,
+    `profiled for Q2`."""
+    basis = row["period_target_basis"]
+    if row["period_target"] is None or basis is None:
+        return None
+    if basis == "profiled":
+        as_at = row["value_as_at_period_key"] or ""
+        return f"profiled for {as_at[-2:]}" if re.search(r"Q[1-4]$", as_at) else "profiled"
+    return TARGET_BASIS_WORDS.get(basis, basis)
+
+
+def target_judged_against(row: dict) -> str:
+    """`170 (annual)`, `85 (annual, pro rata to date)`, `40 (profiled for Q2)`."""
+    if row["period_target"] is None:
+        return ""
+    kind = target_kind(row)
+    return figure(row["period_target"]) + (f" ({kind})" if kind else "")
+
+
+def _shares(row: dict, categories: tuple) -> list[int | None]:
+    return whole_percents([row[f"n_{column}"] for column, _ in categories])
+
+
+def _headline(key: str, total: dict | None) -> int | None:
+    """The share the summary sentence quotes: the total row's per cents as printed."""
     if total is None or not total["n_with_data"]:
         return None
-    if key == "performance":
-        return total["pct_met"] + total["pct_within"]
-    if key == "trend":
-        return total["pct_improved"]
-    return total["pct_q1"]
+    shares = _shares(total, SUMMARY_TABLES[key][1])
+    # performance: met + within; trend: improved; quartiles: the 1st quartile.
+    return shares[0] + shares[1] if key == "performance" else shares[0]
 
 
 HEADLINE_WORDS = {
-    "performance": "of indicators met their target or came within 95% of it",
+    "performance": "of indicators met their target or came within 5% of it",
     "trend": "of indicators improved on a year earlier",
-    "quartiles": "of indicators compared are in the top quartile",
+    "quartiles": "of indicators compared are in the top (1st, best) quartile",
 }
 
 
@@ -77,7 +138,8 @@ def _table_view(data: QuarterlyReportData, key: str) -> dict:
     rows = []
     for row in data.tables[key]:
         cells = [
-            f"{percent(row[f'pct_{column}'])} ({row[f'n_{column}']})" for column, _ in categories
+            f"{percent(share)} ({row[f'n_{column}']})"
+            for share, (column, _) in zip(_shares(row, categories), categories, strict=True)
         ]
         rows.append({"label": _priority_label(data, row["priority"]),
                      "n_with_data": row["n_with_data"], "cells": cells})  # fmt: skip
@@ -121,6 +183,7 @@ def _scorecards(data: QuarterlyReportData) -> list[dict]:
                 "status_class": (row["performance_status"] or "none").replace(" ", "-"),
                 "trend_label": TREND_LABELS.get(row["trend"], "N/A")
                 + (" (reported)" if row["trend_basis"] == "reported" else ""),
+                "target_kind": target_kind(row),
                 "variance": "" if row["variance_pct"] is None else f"{row['variance_pct']:.2f}%",
                 "quartile": f"{row['comparative_quartile']} of 4"
                 if row["comparative_quartile"]
@@ -133,18 +196,30 @@ def _scorecards(data: QuarterlyReportData) -> list[dict]:
     ]
 
 
+def _bullet_view(row: dict) -> dict:
+    return {**row, "target_judged": target_judged_against(row)}
+
+
+ENVIRONMENT = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
+)
+ENVIRONMENT.filters |= {
+    "figure": figure,
+    "without_full_stop": without_full_stop,
+    "commentary_lines": commentary_lines,
+}
+
+
 def render(data: QuarterlyReportData) -> str:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
-    )
-    environment.filters["figure"] = figure
-    return environment.get_template("quarterly_report.html.j2").render(
+    return ENVIRONMENT.get_template("quarterly_report.html.j2").render(
         data=data,
         tables=[_table_view(data, key) for key in SUMMARY_TABLES],
         scorecards=_scorecards(data),
-        performing_well=[row for row in data.scorecard if row["performance_status"] == "met"],
+        performing_well=[
+            _bullet_view(row) for row in data.scorecard if row["performance_status"] == "met"
+        ],
         requires_improvement=[
-            row for row in data.scorecard if row["performance_status"] == "not met"
+            _bullet_view(row) for row in data.scorecard if row["performance_status"] == "not met"
         ],
         quarter_labels=[key[-2:] for key in data.quarters_so_far],
         last_year=data.year_earlier_period[:7],

@@ -9,11 +9,20 @@ CREATE SCHEMA IF NOT EXISTS rules;
 -- end of a quarter only); otherwise, for a cumulative (year-to-date) measure,
 -- the annual target pro rata to the months elapsed (Q2 = 6/12); otherwise the
 -- annual target as it stands. profiled_targets is [target_q1, .., target_q4].
-CREATE OR REPLACE MACRO rules.period_target(annual_target, profiled_targets, measure_type, fiscal_month) AS
+-- period_target_basis names which of the three it is, for a reader: 'profiled',
+-- 'pro rata' or 'annual'.
+CREATE OR REPLACE MACRO rules.period_target_basis(profiled_targets, measure_type, fiscal_month) AS
     CASE
         WHEN fiscal_month % 3 = 0 AND profiled_targets[fiscal_month // 3] IS NOT NULL
-            THEN profiled_targets[fiscal_month // 3]
-        WHEN measure_type = 'cumulative' THEN annual_target * fiscal_month / 12
+            THEN 'profiled'
+        WHEN measure_type = 'cumulative' THEN 'pro rata'
+        ELSE 'annual'
+    END;
+
+CREATE OR REPLACE MACRO rules.period_target(annual_target, profiled_targets, measure_type, fiscal_month) AS
+    CASE rules.period_target_basis(profiled_targets, measure_type, fiscal_month)
+        WHEN 'profiled' THEN profiled_targets[fiscal_month // 3]
+        WHEN 'pro rata' THEN annual_target * fiscal_month / 12
         ELSE annual_target
     END;
 

@@ -73,6 +73,11 @@ joined as (
             indicator_years.measure_type,
             coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
         ) as period_target,
+        rules.period_target_basis(
+            targets.profiled_targets,
+            indicator_years.measure_type,
+            coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
+        ) as period_target_rule,
 
         year_earlier.value_as_at as value_year_earlier,
         as_at_returns.same_period_last_year,
@@ -185,6 +190,7 @@ select
     in_return_for_period,  -- True where a return as at this period reports the indicator: the rows the published summaries count.
     annual_target,  -- The annual target set by the return as at this period (else the year's latest return); NULL where none was set.
     period_target,  -- The target value_as_at is judged against: the profiled target of its quarter, else for a cumulative measure the annual target pro rata, else the annual target.
+    case when period_target is not null then period_target_rule end as period_target_basis,  -- Which target period_target is: 'profiled' (the return's target for that quarter), 'pro rata' (the annual target pro rata to the months elapsed) or 'annual'; NULL without a target.
     variance_pct,  -- Variance from target in per cent, positive is better: (value - target) / |target| x 100, the reverse where lower is better.
     performance_status,  -- 'met' (variance 0 or more), 'within' (within 5% of target) or 'not met'; NULL without a value or a target.
     trend_judgement.trend as trend,  -- 'improved', 'worse' or 'same' against the same period a year earlier.
