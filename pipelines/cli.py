@@ -205,17 +205,21 @@ def _report(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> i
 
 
 def _validate(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> int:
-    from pipelines.validate import describe, validate_returns
+    from assets.reference_data import RegisterError
+    from pipelines.validate import UnreadableWarehouseError, describe, validate_returns
 
     for path in arguments.files:
         if not path.is_file():
             parser.error(f"there is no file {path}")
-    validation = validate_returns(
-        arguments.files,
-        returns_dir=arguments.returns_dir,
-        warehouse=arguments.warehouse,
-        expected_returns=arguments.expected_returns,
-    )
+    try:
+        validation = validate_returns(
+            arguments.files,
+            returns_dir=arguments.returns_dir,
+            warehouse=arguments.warehouse,
+            expected_returns=arguments.expected_returns,
+        )
+    except (RegisterError, UnreadableWarehouseError) as error:
+        parser.exit(2, f"{parser.prog} validate: {error}\n")
     print(describe(validation))
     return 1 if validation.must_fix.height else 0
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,10 @@ _log.addHandler(logging.NullHandler())
 _log.propagate = False
 
 
+class UnreadableWarehouseError(Exception):
+    """The published warehouse named cannot be opened; the message says what to do."""
+
+
 @dataclass(frozen=True)
 class Validation:
     """The queries on the files validated (return_queries.QUERY_SCHEMA), and whether the
@@ -64,7 +69,9 @@ def validate_returns(
     files: list[Path], *, returns_dir: Path, warehouse: Path, expected_returns: Path
 ) -> Validation:
     """Judge the files as a run would, writing nothing but a temporary scratch file."""
-    recorded = [(path, recorded_path(path, returns_dir)) for path in files]
+    # A file named twice is judged once.
+    by_name = {recorded_path(path, returns_dir): path for path in files}
+    recorded = [(path, name) for name, path in by_name.items()]
     asked = pl.DataFrame(
         {
             "file_path": [name for _, name in recorded],
@@ -103,7 +110,13 @@ def recorded_path(path: Path, returns_dir: Path) -> str:
 def copy_history(scratch: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     """Copy the tables a run starts from out of the published warehouse, opened read-only."""
     quoted = "'" + str(warehouse).replace("'", "''") + "'"
-    scratch.execute(f"ATTACH {quoted} AS published (READ_ONLY)")
+    try:
+        scratch.execute(f"ATTACH {quoted} AS published (READ_ONLY)")
+    except duckdb.Error as error:
+        raise UnreadableWarehouseError(
+            f"the warehouse {warehouse} cannot be read ({error}): name another with "
+            "--warehouse, or one that does not exist to judge the files on their own"
+        ) from error
     try:
         tables = scratch.sql(
             "SELECT schema_name, table_name FROM duckdb_tables() "
@@ -145,7 +158,15 @@ def describe(validation: Validation) -> str:
         lines += [
             f"    {line}" for query in explain.iter_rows(named=True) for line in _lines(query)
         ]
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
+
+
+def printable(text: str) -> str:
+    """The text with control and invisible formatting characters (a terminal escape, a
+    right-to-left override) shown as escapes: cells and file names are hostile input."""
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text
+    )
 
 
 def _lines(query: dict[str, object]) -> list[str]:

@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines.cli import main
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_RETURNS_DIR, PROJECT_ROOT
+from pipelines.return_queries import MUST_EXPLAIN, QUERY_SCHEMA
 from pipelines.run import RunOutcome
-from pipelines.validate import Validation, validate_returns
+from pipelines.validate import Validation, describe, validate_returns
 from tests.conftest import build, indicator_row, return_csv
 
 SLIP_FILE = "testshire/2024-25-q2.csv"
@@ -151,3 +153,18 @@ def test_a_file_that_does_not_exist_is_one_sentence_not_a_trace(
         validate_command(tmp_path, capsys, monkeypatch, str(tmp_path / "missing.csv"))
     assert exit_.value.code == 2
     assert f"there is no file {tmp_path / 'missing.csv'}" in capsys.readouterr().err
+
+
+def test_what_a_service_typed_cannot_drive_the_terminal() -> None:
+    hostile = "\x1b[2J\u202egnirts"
+    queries = pl.DataFrame(
+        [{"file_path": "p.csv", "must": MUST_EXPLAIN, "kind": "INFO", "row_number": 2,
+          "check_name": "unreadable_reported_trend", "value": hostile,
+          "message": f"the cell reads '{hostile}'"}],
+        schema=QUERY_SCHEMA,
+    )  # fmt: skip
+    printed = describe(Validation(files=[(Path("p\x1b[1m.csv"), "p.csv")], queries=queries,
+                                  with_history=None))  # fmt: skip
+    assert "\x1b" not in printed and "\u202e" not in printed
+    assert "p\\u001b[1m.csv: accepted" in printed
+    assert "the cell reads '\\u001b[2J\\u202egnirts'" in printed
