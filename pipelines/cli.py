@@ -3,7 +3,7 @@
     python -m pipelines run [--period 2024-25-Q2 ...] [--returns-dir DIR] [--warehouse PATH]
     python -m pipelines report --period 2024-25-Q2 [--warehouse PATH]
     python -m pipelines prune --older-than-days 365
-    python -m pipelines validate FILE... [--warehouse PATH]
+    python -m pipelines validate FILE... [--warehouse PATH] [--replaces RETURN_PATH]
 
 `run` executes the same Dagster job as `dagster dev`'s "Materialize all", in
 this process, recorded in the project's Dagster storage, and prints what a
@@ -127,6 +127,13 @@ def _parser() -> argparse.ArgumentParser:
         f"(default: {DEFAULT_RETURNS_DIR})",
     )
     validate.add_argument(
+        "--replaces",
+        metavar="RETURN_PATH",
+        help="judge the FILE (one only) as the new version of the return at this path "
+        "under the returns folder, as its query sheet names it, "
+        "e.g. st-helens/2024-25/Q2/priority-3.csv",
+    )
+    validate.add_argument(
         "--expected-returns",
         type=Path,
         default=DEFAULT_EXPECTED_RETURNS,
@@ -211,12 +218,15 @@ def _validate(parser: argparse.ArgumentParser, arguments: argparse.Namespace) ->
     for path in arguments.files:
         if not path.is_file():
             parser.error(f"there is no file {path}")
+    if arguments.replaces is not None and len(arguments.files) != 1:
+        parser.error("--replaces names the return one FILE replaces: give one FILE")
     try:
         validation = validate_returns(
             arguments.files,
             returns_dir=arguments.returns_dir,
             warehouse=arguments.warehouse,
             expected_returns=arguments.expected_returns,
+            replacing=arguments.replaces,
         )
     except (RegisterError, UnreadableWarehouseError) as error:
         parser.exit(2, f"{parser.prog} validate: {error}\n")

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import shlex
 from pathlib import Path, PurePosixPath
 
 import duckdb
 import polars as pl
 
-from pipelines.return_queries import MUST_FIX, current_files, return_queries
+from pipelines.return_queries import MUST_EXPLAIN, MUST_FIX, current_files, return_queries
 
 QUERY_SHEETS_FOLDER = "query-sheets"
 # The tables the queries are read from; a run that stopped before building them has none.
@@ -41,7 +42,7 @@ SHEET_COLUMNS = {
     "message": "What is wrong or queried",
     "settled_by": "What would settle it",
 }
-MUST_WORDS = {MUST_FIX: "fixed", "explain": "explained"}
+MUST_WORDS = {MUST_FIX: "fixed", MUST_EXPLAIN: "explained"}
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1rem; color: #1a1a1a; max-width: 80rem; }
@@ -82,9 +83,11 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> list[Path]:
         files = current_files(connection)
         queries = return_queries(connection, files)
     folder = reports_dir / QUERY_SHEETS_FOLDER
+    by_file = queries.partition_by("file_path", as_dict=True)
+    no_queries = queries.clear()
     written: list[Path] = []
     for file_path in files["file_path"]:
-        its_queries = queries.filter(pl.col("file_path") == file_path)
+        its_queries = by_file.get((file_path,), no_queries)
         html_path, csv_path = sheet_paths(folder, file_path)
         # A return with nothing outstanding gets a sheet only to replace an old one.
         if its_queries.is_empty() and not html_path.exists():
@@ -130,7 +133,7 @@ def sheet_html(file_path: str, rows: pl.DataFrame) -> str:
             "The run did not load these: send the return again with them put right.",
         ),
         (
-            MUST_WORDS["explain"],
+            MUST_WORDS[MUST_EXPLAIN],
             "To be explained",
             "The run loaded these, but each figure needs a correction or a sentence for the "
             "performance team.",
@@ -153,7 +156,9 @@ def sheet_html(file_path: str, rows: pl.DataFrame) -> str:
         f"<title>Queries on {name}</title><style>{STYLE}</style></head><body>"
         f"<h1>Queries on your return <code>{name}</code></h1>"
         f"<p>Written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, after the performance "
-        "team's run. A row is the row of your file as a spreadsheet numbers it.</p>"
+        "team's run. A row is the row of your file as a spreadsheet numbers it. To check "
+        "a corrected file before sending it: <code>python -m pipelines validate FILE "
+        f"--replaces {html.escape(shlex.quote(file_path))}</code></p>"
         f"{body}</body></html>"
     )
 

@@ -9,7 +9,9 @@ refuse and what it would flag are read back the run's own way (`return_queries`)
 The published warehouse is only ever read; the scratch copy is deleted.
 
 A file under the returns folder is judged as the new version of the file there;
-any other file as a new return, under the path given.
+any other file as a new return, under the path given, unless it is said to replace
+a return (`--replaces st-helens/2024-25/Q2/priority-3.csv`, the path its query sheet
+names).
 """
 
 from __future__ import annotations
@@ -66,11 +68,20 @@ class Validation:
 
 
 def validate_returns(
-    files: list[Path], *, returns_dir: Path, warehouse: Path, expected_returns: Path
+    files: list[Path],
+    *,
+    returns_dir: Path,
+    warehouse: Path,
+    expected_returns: Path,
+    replacing: str | None = None,
 ) -> Validation:
-    """Judge the files as a run would, writing nothing but a temporary scratch file."""
+    """Judge the files as a run would, writing nothing but a temporary scratch file.
+    `replacing` (one file only) is the path under the returns folder of the return the
+    file is a new version of, as its query sheet names it."""
+    if replacing is not None and len(files) != 1:
+        raise ValueError("a file replaces one return: give one file with its path to replace")
     # A file named twice is judged once.
-    by_name = {recorded_path(path, returns_dir): path for path in files}
+    by_name = {replacing or recorded_path(path, returns_dir): path for path in files}
     recorded = [(path, name) for name, path in by_name.items()]
     asked = pl.DataFrame(
         {
@@ -151,7 +162,8 @@ def describe(validation: Validation) -> str:
             if fix.height
             else "accepted"
         )
-        lines.append(f"{given}: {verdict}; judged {history}.")
+        as_return = f" (as {name})" if name != given.as_posix() else ""
+        lines.append(f"{given}{as_return}: {verdict}; judged {history}.")
         lines.append(f"  Must be fixed: {fix.height}")
         lines += [f"    {line}" for query in fix.iter_rows(named=True) for line in _lines(query)]
         lines.append(f"  Must be explained: {explain.height}")

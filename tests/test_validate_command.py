@@ -72,7 +72,7 @@ def test_a_clean_sample_return_validates_with_exit_status_0(tmp_path: Path) -> N
         check=False,
     )  # fmt: skip
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert "priority-4.csv: accepted" in finished.stdout
+    assert "(as st-helens/2024-25/Q2/priority-4.csv): accepted" in finished.stdout
     assert "Must be fixed: 0" in finished.stdout
     assert "Must be explained: 0" in finished.stdout
 
@@ -158,13 +158,30 @@ def test_a_file_that_does_not_exist_is_one_sentence_not_a_trace(
 def test_what_a_service_typed_cannot_drive_the_terminal() -> None:
     hostile = "\x1b[2J\u202egnirts"
     queries = pl.DataFrame(
-        [{"file_path": "p.csv", "must": MUST_EXPLAIN, "kind": "INFO", "row_number": 2,
+        [{"file_path": "p\x1b[1m.csv", "must": MUST_EXPLAIN, "kind": "INFO", "row_number": 2,
           "check_name": "unreadable_reported_trend", "value": hostile,
           "message": f"the cell reads '{hostile}'"}],
         schema=QUERY_SCHEMA,
     )  # fmt: skip
-    printed = describe(Validation(files=[(Path("p\x1b[1m.csv"), "p.csv")], queries=queries,
+    printed = describe(Validation(files=[(Path("p\x1b[1m.csv"), "p\x1b[1m.csv")], queries=queries,
                                   with_history=None))  # fmt: skip
     assert "\x1b" not in printed and "\u202e" not in printed
     assert "p\\u001b[1m.csv: accepted" in printed
     assert "the cell reads '\\u001b[2J\\u202egnirts'" in printed
+
+
+def test_a_copy_said_to_replace_a_return_is_judged_as_its_new_version(
+    sample_run: RunOutcome, tmp_path: Path
+) -> None:
+    sent_again = "st-helens/2024-25/Q2/priority-3.csv"
+    copy = tmp_path / "my corrected return.csv"
+    copy.write_bytes((DEFAULT_RETURNS_DIR / sent_again).read_bytes())
+    validation = validate_returns(
+        [copy],
+        returns_dir=DEFAULT_RETURNS_DIR,
+        warehouse=sample_run.warehouse,
+        expected_returns=DEFAULT_EXPECTED_RETURNS,
+        replacing=sent_again,
+    )
+    # Not a second return of the same refs: the same findings as the run's on the file.
+    assert validated_findings(validation) == run_findings(sample_run.warehouse, sent_again)
