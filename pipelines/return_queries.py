@@ -53,7 +53,8 @@ WITH rejected_files AS (
     SEMI JOIN asked_files USING (file_path, file_hash)
 ),
 rejected_rows AS (
-    SELECT rejected.file_path, 'fix', 'REJECTED ROW', rejected.row_number, raw_rows.ref,
+    SELECT rejected.file_path, 'fix', 'REJECTED ROW', rejected.row_number,
+        coalesce(raw_rows.milestone_ref, raw_rows.ref),
         rejected.column_name, NULL, rejected.reporting_period, rejected.value, NULL,
         rejected.reason, 1
     FROM quarantine.rejected_rows AS rejected
