@@ -185,3 +185,19 @@ def test_a_copy_said_to_replace_a_return_is_judged_as_its_new_version(
     )
     # Not a second return of the same refs: the same findings as the run's on the file.
     assert validated_findings(validation) == run_findings(sample_run.warehouse, sent_again)
+
+
+def test_a_refused_milestone_row_is_named_by_its_milestone_ref(tmp_path: Path) -> None:
+    milestones = tmp_path / "milestones.csv"
+    milestones.write_text(
+        "authority,reporting_period,objective_ref,milestone_ref,milestone,progress\n"
+        "Halton,2024-25 Q2,CYP P1,P1.1,Open the family hub,maybe\n"
+    )
+    validation = validate_returns(
+        [milestones],
+        returns_dir=DEFAULT_RETURNS_DIR,
+        warehouse=tmp_path / "none.duckdb",
+        expected_returns=DEFAULT_EXPECTED_RETURNS,
+    )
+    refused = validation.must_fix.select("row_number", "ref", "column_name", "value")
+    assert refused.rows() == [(2, "P1.1", "progress", "maybe")]
