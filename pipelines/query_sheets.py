@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import shlex
+import urllib.parse
 from pathlib import Path, PurePosixPath
 
 import duckdb
@@ -51,7 +52,7 @@ table { border-collapse: collapse; margin: 0 0 1.5rem; width: 100%; }
 th, td { border: 1px solid #888; padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: #e8e8e8; }
 td { overflow-wrap: break-word; }
-td:nth-child(-n+2) { white-space: nowrap; }
+.queries td:nth-child(-n+2) { white-space: nowrap; }
 .fix { color: #8b0000; }
 /* On a phone each query is a card of labelled lines: nothing scrolls sideways. */
 @media (max-width: 40rem) {
@@ -68,9 +69,9 @@ td:nth-child(-n+2) { white-space: nowrap; }
 FORMULA_START = r"^(?:[=@\t\r]|[+-][^\d.\s])"
 
 
-def write_query_sheets(warehouse: Path, reports_dir: Path) -> list[Path]:
-    """The sheets of the returns the folder holds, from a run's warehouse (read only);
-    the HTML sheets written."""
+def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
+    """The sheets of the returns the folder holds, from a run's warehouse (read only), and
+    their index; the index's path, or None when the run built no findings to read."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         present = {
             f"{schema}.{name}"
@@ -79,13 +80,13 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> list[Path]:
             ).fetchall()
         }
         if not present >= set(NEEDED_TABLES):
-            return []
+            return None
         files = current_files(connection)
         queries = return_queries(connection, files)
     folder = reports_dir / QUERY_SHEETS_FOLDER
     by_file = queries.partition_by("file_path", as_dict=True)
     no_queries = queries.clear()
-    written: list[Path] = []
+    written: list[str] = []
     for file_path in files["file_path"]:
         its_queries = by_file.get((file_path,), no_queries)
         html_path, csv_path = sheet_paths(folder, file_path)
@@ -96,8 +97,53 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> list[Path]:
         rows = sheet_rows(its_queries)
         html_path.write_text(sheet_html(file_path, rows), encoding="utf-8")
         _inert_cells(rows).write_csv(csv_path, include_bom=True)
-        written.append(html_path)
-    return written
+        written.append(file_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    index = folder / "index.html"
+    index.write_text(index_html(folder, written, queries), encoding="utf-8")
+    return index
+
+
+def index_html(folder: Path, file_paths: list[str], queries: pl.DataFrame) -> str:
+    """One line per sheet written: the return, how many queries to fix and to explain."""
+    counts = queries.group_by("file_path").agg(
+        (pl.col("must") == MUST_FIX).sum().alias("fix"),
+        (pl.col("must") == MUST_EXPLAIN).sum().alias("explain"),
+    )
+    sheets = (
+        pl.DataFrame({"file_path": file_paths}, schema={"file_path": pl.Utf8})
+        .join(counts, on="file_path", how="left")
+        .fill_null(0)
+        .sort(["fix", "explain", "file_path"], descending=[True, True, False])
+    )
+    lines = "".join(
+        f'<tr><td data-label="Return"><a href="{html.escape(_href(folder, file_path))}">'
+        f"{html.escape(file_path)}</a></td>"
+        f'<td data-label="To be fixed">{fix}</td><td data-label="To be explained">{explain}</td>'
+        "</tr>"
+        for file_path, fix, explain in sheets.iter_rows()
+    )
+    table = (
+        '<table><thead><tr><th scope="col">Return</th><th scope="col">To be fixed</th>'
+        f'<th scope="col">To be explained</th></tr></thead><tbody>{lines}</tbody></table>'
+        if lines
+        else "<p>No return in the folder has anything to fix or explain.</p>"
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Query sheets</title><style>{STYLE}</style></head><body>"
+        "<h1>Query sheets</h1>"
+        f"<p>Written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, after the run. One sheet "
+        "per return with something to fix or explain, to send back to the service; a "
+        "return put right since its last sheet shows none outstanding.</p>"
+        f"{table}</body></html>"
+    )
+
+
+def _href(folder: Path, file_path: str) -> str:
+    html_path, _ = sheet_paths(folder, file_path)
+    return urllib.parse.quote(html_path.relative_to(folder).as_posix())
 
 
 def sheet_paths(folder: Path, file_path: str) -> tuple[Path, Path]:
@@ -175,7 +221,7 @@ def _table(rows: pl.DataFrame) -> str:
         + "</tr>"
         for row in rows.iter_rows()
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table class="queries"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _inert_cells(rows: pl.DataFrame) -> pl.DataFrame:

@@ -4,8 +4,11 @@ in the run's own words; a return put right gets a clean sheet at the next run.""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 import shutil
+import urllib.parse
 from pathlib import Path
 
 import duckdb
@@ -147,17 +150,41 @@ def test_a_sheet_fits_a_phone_screen_without_sideways_scrolling(next_run: RunOut
     from playwright.sync_api import sync_playwright
 
     sheets = ["st-helens/2021-22/Q2/priority-1.csv", HOSTILE_RETURN, FIXED_RETURN]
+    pages = [sheet_paths(sheets_folder(next_run), file_path)[0] for file_path in sheets]
+    index = sheets_folder(next_run) / "index.html"
     widths: dict[str, int] = {}
     headers_shown: dict[str, list[bool]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         # A phone lays out a page with no viewport meta 980 px wide, then shrinks it.
         page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-        for file_path in sheets:
-            page.goto(sheet_paths(sheets_folder(next_run), file_path)[0].as_uri())
-            widths[file_path] = page.evaluate("document.documentElement.scrollWidth")
+        for name, path in [*zip(sheets, pages, strict=True), ("index", index)]:
+            page.goto(path.as_uri())
+            widths[name] = page.evaluate("document.documentElement.scrollWidth")
             # Each query is a card of labelled lines, not a row of a table too wide to read.
-            headers_shown[file_path] = [h.is_visible() for h in page.locator("thead").all()]
+            headers_shown[name] = [h.is_visible() for h in page.locator("thead").all()]
         browser.close()
-    assert widths == dict.fromkeys(sheets, 390)
-    assert headers_shown == {sheets[0]: [False], sheets[1]: [False], sheets[2]: []}
+    assert widths == dict.fromkeys([*sheets, "index"], 390)
+    assert headers_shown == {sheets[0]: [False], sheets[1]: [False], sheets[2]: [],
+                             "index": [False]}  # fmt: skip
+
+
+def test_the_index_links_every_sheet_of_the_run_with_its_counts(next_run: RunOutcome) -> None:
+    folder = sheets_folder(next_run)
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    links = re.findall(
+        r'<a href="([^"]+)">([^<]+)</a></td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>', page
+    )
+    listed = [(html.unescape(name), int(fix), int(explain)) for _, name, fix, explain in links]
+    # The refused return first; the return put right is there, with nothing outstanding.
+    assert listed[0] == (HOSTILE_RETURN, 2, 0)
+    assert (FIXED_RETURN, 0, 0) in listed
+    for href, name, *_ in links:
+        target = folder / urllib.parse.unquote(html.unescape(href))
+        assert target == sheet_paths(folder, html.unescape(name))[0] and target.is_file()
+
+
+def test_a_sheet_never_lands_outside_its_folder(tmp_path: Path) -> None:
+    html_path, csv_path = sheet_paths(tmp_path, "../../outside/../x.csv")
+    assert html_path == tmp_path / "outside" / "x.csv.html"
+    assert csv_path.parent == tmp_path / "outside"
