@@ -111,7 +111,13 @@ def _parser() -> argparse.ArgumentParser:
         "fixed (the run would refuse it) and what must be explained (a finding). Exit status "
         "1 when anything must be fixed. Nothing is written to the warehouse.",
     )
-    validate.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a return file")
+    validate.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="a return file, or a folder: every return in it, as a run finds them",
+    )
     validate.add_argument(
         "--warehouse",
         type=Path,
@@ -213,16 +219,25 @@ def _report(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> i
 
 def _validate(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> int:
     from assets.reference_data import RegisterError
+    from assets.return_files import discover_returns
     from pipelines.validate import UnreadableWarehouseError, describe, validate_returns
 
+    files: list[Path] = []
     for path in arguments.files:
-        if not path.is_file():
+        if path.is_dir():
+            found = discover_returns(path)
+            if not found:
+                parser.error(f"{path} holds no .csv or .xlsx file")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
             parser.error(f"there is no file {path}")
-    if arguments.replaces is not None and len(arguments.files) != 1:
+    if arguments.replaces is not None and len(files) != 1:
         parser.error("--replaces names the return one FILE replaces: give one FILE")
     try:
         validation = validate_returns(
-            arguments.files,
+            files,
             returns_dir=arguments.returns_dir,
             warehouse=arguments.warehouse,
             expected_returns=arguments.expected_returns,

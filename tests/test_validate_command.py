@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from assets.return_files import discover_returns
 from pipelines.cli import main
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_RETURNS_DIR, PROJECT_ROOT
 from pipelines.return_queries import MUST_EXPLAIN, QUERY_SCHEMA
@@ -201,3 +202,17 @@ def test_a_refused_milestone_row_is_named_by_its_milestone_ref(tmp_path: Path) -
     )
     refused = validation.must_fix.select("row_number", "ref", "column_name", "value")
     assert refused.rows() == [(2, "P1.1", "progress", "maybe")]
+
+
+def test_a_folder_is_validated_return_by_return_as_a_run_finds_them(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    folder = DEFAULT_RETURNS_DIR / "st-helens" / "2024-25" / "Q2"
+    status, printed = validate_command(
+        tmp_path, capsys, monkeypatch, str(folder), "--warehouse", str(tmp_path / "none.duckdb")
+    )
+    judged = [line.split(" (as ")[0] for line in printed.splitlines() if " (as " in line]
+    assert judged == [str(path) for path in discover_returns(folder)]
+    assert len(judged) == 7
+    # Findings to explain, nothing the run would refuse.
+    assert status == 0 and "Must be fixed: 0" in printed and "Must be explained: 6" in printed
