@@ -3,7 +3,7 @@
     python -m pipelines run [--period 2024-25-Q2 ...] [--returns-dir DIR] [--warehouse PATH]
     python -m pipelines report --period 2024-25-Q2 [--warehouse PATH]
     python -m pipelines prune --older-than-days 365
-    python -m pipelines validate FILE... [--warehouse PATH] [--replaces RETURN_PATH]
+    python -m pipelines validate FILE_OR_FOLDER... [--warehouse PATH] [--replaces RETURN_PATH]
 
 `run` executes the same Dagster job as `dagster dev`'s "Materialize all", in
 this process, recorded in the project's Dagster storage, and prints what a
