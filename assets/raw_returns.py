@@ -13,12 +13,21 @@ quarantined is read again once the reader changes, and its verdict replaced.
 """
 
 import datetime as dt
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    DagsterLogManager,
+    MaterializeResult,
+    multi_asset,
+)
 
 from assets.return_files import (
     NOT_READ,
@@ -153,108 +162,156 @@ def ingest_returns(
     root = returns_folder.root
     if not root.is_dir():
         raise FileNotFoundError(f"The returns folder {root} does not exist")
-    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    new_files: list[dict[str, object]] = []
-    scan: list[dict[str, object]] = []
-    rejected: list[dict[str, object]] = []
+    paths, links_out = scan_returns_folder(root)
+    quarters = requested_quarters(context)
     with warehouse.connect() as connection:
-        connection.execute(RAW_TABLES_DDL)
-        # A file quarantined by another version of the reader is read again.
-        already_loaded = set(
-            connection.sql(
-                "SELECT file_path, file_hash FROM raw.return_files "
-                "UNION SELECT file_path, file_hash FROM quarantine.rejected_files "
-                "WHERE reader_version IS NOT DISTINCT FROM ?",
-                params=[READER_VERSION],
-            ).fetchall()
-        )
-        paths, links_out = scan_returns_folder(root)
-        for link in links_out:
-            _refuse(
-                context,
-                link.relative_to(root).as_posix(),
-                NOT_READ,
-                "the file is a link to a file outside the returns folder, and links out of "
-                "the folder are not followed: copy the return itself into the folder",
-                scan,
-                rejected,
-            )
-        # All of a run's new files in one transaction: a failure loads none of them.
-        connection.execute("BEGIN TRANSACTION")
-        try:
-            pending: list[pl.DataFrame] = []
-            for relative_path, digest, return_file in _new_returns(
-                context, root, paths, already_loaded, scan, rejected
-            ):
-                pending.append(
-                    return_file.rows.with_columns(
-                        file_path=pl.lit(relative_path),
-                        file_hash=pl.lit(digest),
-                        sheet=pl.lit(return_file.sheet, pl.Utf8),
-                    )
-                )
-                new_files.append(_file_record(relative_path, digest, return_file))
-                # Rows go to DuckDB in batches, so a folder of every council's returns
-                # is never held in memory at once.
-                if sum(frame.height for frame in pending) >= ROWS_PER_INSERT:
-                    _insert_rows(connection, pending, loaded_at)
-                    pending = []
-            _insert_rows(connection, pending, loaded_at)
-            _insert_files(connection, new_files, rejected, scan, loaded_at)
-            quarters = requested_quarters(context)
-            for year, quarter in quarters:
-                connection.execute(
-                    "INSERT INTO raw.requested_quarters VALUES (?, ?, ?, ?)",
-                    [context.run_id, loaded_at, year, quarter],
-                )
-            connection.execute("COMMIT")
-        except Exception:
-            connection.execute("ROLLBACK")
-            raise
-        totals = fetch_row(
+        loaded = load_returns(
             connection,
-            "SELECT (SELECT count(*) FROM raw.returns), (SELECT count(*) FROM raw.return_files),"
-            " (SELECT count(*) FROM quarantine.rejected_files)",
+            [(path.relative_to(root).as_posix(), path) for path in paths],
+            links_out=[link.relative_to(root).as_posix() for link in links_out],
+            run_id=context.run.run_id,
+            quarters=quarters,
+            log=context.log,
         )
     yield MaterializeResult(
         asset_key=RAW_RETURNS,
         metadata={
             "files_found": len(paths),
-            "rows_loaded_this_run": sum(f["rows_read"] for f in new_files),
-            "dagster/row_count": totals[0],
+            "rows_loaded_this_run": loaded.rows_loaded,
+            "dagster/row_count": loaded.total_rows,
         },
     )
     yield MaterializeResult(
         asset_key=RAW_RETURN_FILES,
-        metadata={"files_loaded_this_run": len(new_files), "dagster/row_count": totals[1]},
+        metadata={
+            "files_loaded_this_run": loaded.files_loaded,
+            "dagster/row_count": loaded.total_files,
+        },
     )
-    yield MaterializeResult(asset_key=RAW_FOLDER_SCANS, metadata={"files_in_folder": len(scan)})
+    yield MaterializeResult(
+        asset_key=RAW_FOLDER_SCANS, metadata={"files_in_folder": len(paths) + len(links_out)}
+    )
     yield MaterializeResult(
         asset_key=RAW_REQUESTED_QUARTERS,
         metadata={"quarters": ", ".join(partition_key(*q) for q in quarters)},
     )
     yield MaterializeResult(
         asset_key=REJECTED_FILES,
-        metadata={"files_rejected_this_run": len(rejected), "dagster/row_count": totals[2]},
+        metadata={
+            "files_rejected_this_run": loaded.files_rejected,
+            "dagster/row_count": loaded.total_rejected_files,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class LoadedReturns:
+    """What one load added, and what the raw tables hold after it."""
+
+    rows_loaded: int
+    files_loaded: int
+    files_rejected: int
+    total_rows: int
+    total_files: int
+    total_rejected_files: int
+
+
+def load_returns(
+    connection: duckdb.DuckDBPyConnection,
+    files: list[tuple[str, Path]],
+    *,
+    links_out: Sequence[str] = (),
+    run_id: str,
+    quarters: list[tuple[int, int]],
+    log: logging.Logger | DagsterLogManager,
+) -> LoadedReturns:
+    """Load each file (its path as recorded, where to read it) into the raw tables, as the
+    folder's scan, with the links out of the folder quarantined unread: the run's ingest,
+    and `python -m pipelines validate` on a scratch copy."""
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    new_files: list[dict[str, object]] = []
+    scan: list[dict[str, object]] = []
+    rejected: list[dict[str, object]] = []
+    connection.execute(RAW_TABLES_DDL)
+    # A file quarantined by another version of the reader is read again.
+    already_loaded = set(
+        connection.sql(
+            "SELECT file_path, file_hash FROM raw.return_files "
+            "UNION SELECT file_path, file_hash FROM quarantine.rejected_files "
+            "WHERE reader_version IS NOT DISTINCT FROM ?",
+            params=[READER_VERSION],
+        ).fetchall()
+    )
+    for link in links_out:
+        _refuse(
+            log,
+            link,
+            NOT_READ,
+            "the file is a link to a file outside the returns folder, and links out of "
+            "the folder are not followed: copy the return itself into the folder",
+            scan,
+            rejected,
+        )
+    # All of a run's new files in one transaction: a failure loads none of them.
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        pending: list[pl.DataFrame] = []
+        for relative_path, digest, return_file in _new_returns(
+            log, files, already_loaded, scan, rejected
+        ):
+            pending.append(
+                return_file.rows.with_columns(
+                    file_path=pl.lit(relative_path),
+                    file_hash=pl.lit(digest),
+                    sheet=pl.lit(return_file.sheet, pl.Utf8),
+                )
+            )
+            new_files.append(_file_record(relative_path, digest, return_file))
+            # Rows go to DuckDB in batches, so a folder of every council's returns
+            # is never held in memory at once.
+            if sum(frame.height for frame in pending) >= ROWS_PER_INSERT:
+                _insert_rows(connection, pending, loaded_at)
+                pending = []
+        _insert_rows(connection, pending, loaded_at)
+        _insert_files(connection, new_files, rejected, scan, loaded_at)
+        for year, quarter in quarters:
+            connection.execute(
+                "INSERT INTO raw.requested_quarters VALUES (?, ?, ?, ?)",
+                [run_id, loaded_at, year, quarter],
+            )
+        connection.execute("COMMIT")
+    except Exception:
+        connection.execute("ROLLBACK")
+        raise
+    totals = fetch_row(
+        connection,
+        "SELECT (SELECT count(*) FROM raw.returns), (SELECT count(*) FROM raw.return_files),"
+        " (SELECT count(*) FROM quarantine.rejected_files)",
+    )
+    return LoadedReturns(
+        rows_loaded=sum(int(f["rows_read"]) for f in new_files),
+        files_loaded=len(new_files),
+        files_rejected=len(rejected),
+        total_rows=totals[0],
+        total_files=totals[1],
+        total_rejected_files=totals[2],
     )
 
 
 def _new_returns(
-    context: AssetExecutionContext,
-    root: Path,
-    paths: list[Path],
+    log: logging.Logger | DagsterLogManager,
+    files: list[tuple[str, Path]],
     already_loaded: set[tuple[str, str]],
     scan: list[dict[str, object]],
     rejected: list[dict[str, object]],
 ) -> Iterator[tuple[str, str, ReturnFile]]:
     """Each file version not loaded before, read: its path under the folder, its hash and
     its rows. Every file goes in `scan`; one that cannot be read goes in `rejected`."""
-    for path in paths:
-        relative_path = path.relative_to(root).as_posix()
+    for relative_path, path in files:
         try:
             content = read_return_bytes(path)
         except UnreadableReturnError as reason:
-            _refuse(context, relative_path, NOT_READ, str(reason), scan, rejected)
+            _refuse(log, relative_path, NOT_READ, str(reason), scan, rejected)
             continue
         digest = file_hash(content)
         if (relative_path, digest) in already_loaded:
@@ -263,20 +320,20 @@ def _new_returns(
         try:
             returned = read_return(path, content)
         except UnreadableReturnError as reason:
-            _refuse(context, relative_path, digest, str(reason), scan, rejected)
+            _refuse(log, relative_path, digest, str(reason), scan, rejected)
             continue
         # One file the reader has never met the like of must not stop the
         # others: it is quarantined with what went wrong, for a person to look at.
         except Exception as error:  # noqa: BLE001
             reason = f"the file could not be read ({type(error).__name__}: {error})"
-            _refuse(context, relative_path, digest, reason, scan, rejected)
+            _refuse(log, relative_path, digest, reason, scan, rejected)
             continue
         scan.append({"file_path": relative_path, "file_hash": digest})
         yield relative_path, digest, returned
 
 
 def _refuse(
-    context: AssetExecutionContext,
+    log: logging.Logger | DagsterLogManager,
     relative_path: str,
     digest: str,
     reason: str,
@@ -294,7 +351,7 @@ def _refuse(
             "reader_version": READER_VERSION,
         }
     )
-    context.log.warning(f"Rejected {relative_path}: {reason}")
+    log.warning(f"Rejected {relative_path}: {reason}")
 
 
 def _file_record(relative_path: str, digest: str, return_file: ReturnFile) -> dict[str, object]:

@@ -8,6 +8,7 @@ so a mistake in it stops the run with the file, row and column named.
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from dagster import AssetKey, MaterializeResult, asset
 
@@ -61,11 +62,18 @@ def read_register(path: Path) -> pl.DataFrame:
     kinds={"duckdb"},
 )
 def expected_returns(warehouse: Warehouse, reference: ReferenceData) -> MaterializeResult:
-    register = read_register(reference.expected_returns_path)
     with warehouse.connect() as connection:
-        connection.execute("CREATE SCHEMA IF NOT EXISTS reference")
-        connection.register("register_rows", register)
-        connection.execute(
-            "CREATE OR REPLACE TABLE reference.expected_returns AS SELECT * FROM register_rows"
-        )
-    return MaterializeResult(metadata={"dagster/row_count": register.height})
+        rows = load_register(connection, reference.expected_returns_path)
+    return MaterializeResult(metadata={"dagster/row_count": rows})
+
+
+def load_register(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Replace reference.expected_returns with the register at `path`; its number of rows."""
+    register = read_register(path)
+    connection.execute("CREATE SCHEMA IF NOT EXISTS reference")
+    connection.register("register_rows", register)
+    connection.execute(
+        "CREATE OR REPLACE TABLE reference.expected_returns AS SELECT * FROM register_rows"
+    )
+    connection.unregister("register_rows")
+    return register.height

@@ -20,6 +20,8 @@ one of them, and a blocking check fails the run if that ever breaks.
 
 import hashlib
 import json
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -31,6 +33,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    DagsterLogManager,
     MaterializeResult,
     asset_check,
     multi_asset,
@@ -139,47 +142,16 @@ def _rejections(rows: pl.DataFrame, failures: pl.DataFrame, gate: ReturnGate) ->
     ],
 )
 def return_gate(context: AssetExecutionContext, warehouse: Warehouse):
-    rows_in: dict[str, tuple[int, int]] = {}
-    rejected_this_run: list[pl.DataFrame] = []
     with warehouse.connect() as connection:
-        connection.execute(GATE_TABLES_DDL)
-        # A file version is judged once, by the gate's rules of the time; when the rules
-        # change, every row is judged again by the new ones.
-        if _rules_changed(connection):
-            context.log.info("Every row is judged: none has been by the gate's rules as "
-                             "they are now.")  # fmt: skip
-            connection.execute("DELETE FROM validated.judged_files")
-            for table in (*(gate.table for gate in GATES), "quarantine.rejected_rows"):
-                connection.execute(f"DROP TABLE IF EXISTS {table}")
-        # The tables exist before any batch is written: appending to a table created in
-        # the same transaction left the rows unseen by the run's other connections
-        # (DuckDB 2.0.0, a million rows and more).
-        for gate in GATES:
-            _create(connection, gate.table, gate.type_rows(_no_rows(connection, gate)))
-        _create(connection, "quarantine.rejected_rows", pl.DataFrame(schema=REJECTION_SCHEMA))
-        for gate in GATES:
-            rows_read = rows_valid = 0
-            for batch in _unjudged_batches(connection, gate):
-                raw_rows = _named_authorities(connection, _raw_rows(connection, gate, batch))
-                accepted, rejections = judge_rows(raw_rows, gate)
-                typed = gate.type_rows(accepted)
-                _write_batch(connection, gate, batch, typed, rejections)
-                rejected_this_run.append(rejections)
-                rows_read += int(batch["rows_read"].sum())
-                rows_valid += typed.height
-            rows_in[gate.table] = (rows_read, rows_valid)
-        totals = {
-            table: fetch_row(connection, f"SELECT count(*) FROM {table}")[0]
-            for table in (*rows_in, "quarantine.rejected_rows")
-        }
-    rejections = pl.concat([pl.DataFrame(schema=REJECTION_SCHEMA), *rejected_this_run])
+        judged = judge_returns(connection, context.log)
+    rejections = judged.rejections
     rows_rejected = rejections.select("file_path", "file_hash", "row_number").unique().height
     by_reason = rejections.group_by("column_name").len().sort("column_name")
-    for table, (rows_read, rows_valid) in rows_in.items():
+    for table, (rows_read, rows_valid) in judged.rows_in.items():
         yield MaterializeResult(
             asset_key=VALIDATED_TABLES[table],
             metadata={
-                "dagster/row_count": totals[table],
+                "dagster/row_count": judged.totals[table],
                 "rows_read_this_run": rows_read,
                 "rows_valid_this_run": rows_valid,
             },
@@ -187,11 +159,64 @@ def return_gate(context: AssetExecutionContext, warehouse: Warehouse):
     yield MaterializeResult(
         asset_key=REJECTED_ROWS,
         metadata={
-            "dagster/row_count": totals["quarantine.rejected_rows"],
+            "dagster/row_count": judged.totals["quarantine.rejected_rows"],
             "failures_this_run": rejections.height,
             "rows_rejected_this_run": rows_rejected,
             "failures_by_column_this_run": json.dumps(dict(by_reason.iter_rows())),
         },
+    )
+
+
+@dataclass(frozen=True)
+class JudgedReturns:
+    """What one pass of the gate judged: rows read and valid per validated table, the
+    failures it quarantined, and the row count of every table it writes."""
+
+    rows_in: dict[str, tuple[int, int]]
+    rejections: pl.DataFrame
+    totals: dict[str, int]
+
+
+def judge_returns(
+    connection: duckdb.DuckDBPyConnection, log: logging.Logger | DagsterLogManager
+) -> JudgedReturns:
+    """Judge every raw file version not yet judged by the gate's rules as they are now:
+    the run's gate, and `python -m pipelines validate` on a scratch copy."""
+    rows_in: dict[str, tuple[int, int]] = {}
+    rejected_this_run: list[pl.DataFrame] = []
+    connection.execute(GATE_TABLES_DDL)
+    # A file version is judged once, by the gate's rules of the time; when the rules
+    # change, every row is judged again by the new ones.
+    if _rules_changed(connection):
+        log.info("Every row is judged: none has been by the gate's rules as they are now.")
+        connection.execute("DELETE FROM validated.judged_files")
+        for table in (*(gate.table for gate in GATES), "quarantine.rejected_rows"):
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+    # The tables exist before any batch is written: appending to a table created in
+    # the same transaction left the rows unseen by the run's other connections
+    # (DuckDB 2.0.0, a million rows and more).
+    for gate in GATES:
+        _create(connection, gate.table, gate.type_rows(_no_rows(connection, gate)))
+    _create(connection, "quarantine.rejected_rows", pl.DataFrame(schema=REJECTION_SCHEMA))
+    for gate in GATES:
+        rows_read = rows_valid = 0
+        for batch in _unjudged_batches(connection, gate):
+            raw_rows = _named_authorities(connection, _raw_rows(connection, gate, batch))
+            accepted, rejections = judge_rows(raw_rows, gate)
+            typed = gate.type_rows(accepted)
+            _write_batch(connection, gate, batch, typed, rejections)
+            rejected_this_run.append(rejections)
+            rows_read += int(batch["rows_read"].sum())
+            rows_valid += typed.height
+        rows_in[gate.table] = (rows_read, rows_valid)
+    totals = {
+        table: fetch_row(connection, f"SELECT count(*) FROM {table}")[0]
+        for table in (*rows_in, "quarantine.rejected_rows")
+    }
+    return JudgedReturns(
+        rows_in=rows_in,
+        rejections=pl.concat([pl.DataFrame(schema=REJECTION_SCHEMA), *rejected_this_run]),
+        totals=totals,
     )
 
 

@@ -169,6 +169,24 @@ def build_layer_assets(models: list[SqlModel]) -> list[AssetsDefinition]:
     ]
 
 
+def build_models(
+    connection: duckdb.DuckDBPyConnection, models: list[SqlModel], *, table: str
+) -> None:
+    """Build `table` and every model it reads, in order, with the run's own SQL, outside
+    Dagster: `python -m pipelines validate` builds them on a scratch copy of the warehouse."""
+    by_table = {model.table: model for model in models}
+    by_key = {model.key: model for model in models}
+    needed: dict[AssetKey, SqlModel] = {}
+    waiting = [by_table[table]]
+    while waiting:
+        model = waiting.pop()
+        if model.key not in needed:
+            needed[model.key] = model
+            waiting += [by_key[key] for key in model.upstream if key in by_key]
+    for model in _in_build_order(list(needed.values())):
+        _build_table(connection, model, [])
+
+
 def _in_build_order(models: list[SqlModel]) -> list[SqlModel]:
     by_key = {model.key: model for model in models}
     order = TopologicalSorter(

@@ -3,6 +3,7 @@
     python -m pipelines run [--period 2024-25-Q2 ...] [--returns-dir DIR] [--warehouse PATH]
     python -m pipelines report --period 2024-25-Q2 [--warehouse PATH]
     python -m pipelines prune --older-than-days 365
+    python -m pipelines validate FILE_OR_FOLDER... [--warehouse PATH] [--replaces RETURN_PATH]
 
 `run` executes the same Dagster job as `dagster dev`'s "Materialize all", in
 this process, recorded in the project's Dagster storage, and prints what a
@@ -102,6 +103,48 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_REPORTS_DIR,
         help=f"reports go in its quarterly/ folder (default: {DEFAULT_REPORTS_DIR})",
     )
+    validate = commands.add_parser(
+        "validate",
+        help="check return files as a run would, before they are sent; writes nothing",
+        description="Judge return files with the run's own reader, gate and checks (against "
+        "their history in the published warehouse, if there is one) and print what must be "
+        "fixed (the run would refuse it) and what must be explained (a finding). Exit status "
+        "1 when anything must be fixed. Nothing is written to the warehouse.",
+    )
+    validate.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="a return file, or a folder: every return in it, as a run finds them",
+    )
+    validate.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help=f"the published DuckDB file whose history the files are judged against, read "
+        f"only (default: {DEFAULT_WAREHOUSE})",
+    )
+    validate.add_argument(
+        "--returns-dir",
+        type=Path,
+        default=DEFAULT_RETURNS_DIR,
+        help="a file under this folder is judged as the new version of the file there "
+        f"(default: {DEFAULT_RETURNS_DIR})",
+    )
+    validate.add_argument(
+        "--replaces",
+        metavar="RETURN_PATH",
+        help="judge the FILE (one only) as the new version of the return at this path "
+        "under the returns folder, as its query sheet names it, "
+        "e.g. st-helens/2024-25/Q2/priority-3.csv",
+    )
+    validate.add_argument(
+        "--expected-returns",
+        type=Path,
+        default=DEFAULT_EXPECTED_RETURNS,
+        help=f"the expected-returns register (default: {DEFAULT_EXPECTED_RETURNS})",
+    )
     commands.add_parser(
         "data-dictionary", help="rewrite docs/data-dictionary.md from the SQL models"
     )
@@ -121,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if arguments.command == "report":
         return _report(parser, arguments)
+    if arguments.command == "validate":
+        return _validate(parser, arguments)
     if arguments.command == "prune":
         from pipelines.retention import prune_runs
 
@@ -170,6 +215,38 @@ def _report(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> i
         return 1
     print("\n".join(f"Wrote {path}" for path in written))
     return 0
+
+
+def _validate(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> int:
+    from assets.reference_data import RegisterError
+    from assets.return_files import discover_returns
+    from pipelines.validate import UnreadableWarehouseError, describe, validate_returns
+
+    files: list[Path] = []
+    for path in arguments.files:
+        if path.is_dir():
+            found = discover_returns(path)
+            if not found:
+                parser.error(f"{path} holds no .csv or .xlsx file")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            parser.error(f"there is no file {path}")
+    if arguments.replaces is not None and len(files) != 1:
+        parser.error("--replaces names the return one FILE replaces: give one FILE")
+    try:
+        validation = validate_returns(
+            files,
+            returns_dir=arguments.returns_dir,
+            warehouse=arguments.warehouse,
+            expected_returns=arguments.expected_returns,
+            replacing=arguments.replaces,
+        )
+    except (RegisterError, UnreadableWarehouseError) as error:
+        parser.exit(2, f"{parser.prog} validate: {error}\n")
+    print(describe(validation))
+    return 1 if validation.must_fix.height else 0
 
 
 if __name__ == "__main__":

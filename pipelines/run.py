@@ -20,6 +20,7 @@ from pipelines.partitions import (
 )
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_REPORTS_DIR, EXPECTATIONS_DIR
 from pipelines.quality_report import flag_counts, write_quality_report
+from pipelines.query_sheets import write_query_sheets
 from pipelines.resources import (
     ReportsFolder,
     Warehouse,
@@ -210,6 +211,7 @@ def _run(
             outcome.published,
             outcome.reporting_periods,
         )
+        write_query_sheets(outcome.build_warehouse, reports_dir)
     return outcome
 
 

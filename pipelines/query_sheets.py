@@ -1,0 +1,235 @@
+"""Query sheets: one per return, for the data team to send back to the service that sent it.
+
+After each run, every return the folder holds that the run refused in whole or in
+part, or in which a check found something, gets a sheet, as HTML and CSV, at
+`<reports>/query-sheets/<the return's path>.html|.csv`: each row and cell
+concerned, what is wrong or queried (the run's own words: return_queries), and
+what would settle it. A return whose queries are all settled by its next version
+gets a clean sheet in place of its old one, saying nothing is outstanding.
+Cells and file names are the services' own typing, so the HTML escapes them and
+the CSV keeps a spreadsheet from reading a cell as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import shlex
+import urllib.parse
+from pathlib import Path, PurePosixPath
+
+import duckdb
+import polars as pl
+
+from pipelines.return_queries import MUST_EXPLAIN, MUST_FIX, current_files, return_queries
+
+QUERY_SHEETS_FOLDER = "query-sheets"
+# The tables the queries are read from; a run that stopped before building them has none.
+NEEDED_TABLES = (
+    "raw.folder_scans",
+    "raw.returns",
+    "quarantine.rejected_files",
+    "quarantine.rejected_rows",
+    "quality.dq_flags",
+)
+SHEET_COLUMNS = {
+    "must": "Must be",
+    "row_number": "Row",
+    "ref": "Ref",
+    "cell": "Column or check",
+    "period": "Period",
+    "value": "Value",
+    "expected": "Expected",
+    "message": "What is wrong or queried",
+    "settled_by": "What would settle it",
+}
+MUST_WORDS = {MUST_FIX: "fixed", MUST_EXPLAIN: "explained"}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1rem; color: #1a1a1a; max-width: 80rem; }
+h1 code { overflow-wrap: anywhere; }
+table { border-collapse: collapse; margin: 0 0 1.5rem; width: 100%; }
+th, td { border: 1px solid #888; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: #e8e8e8; }
+td { overflow-wrap: break-word; }
+.queries td:nth-child(-n+2) { white-space: nowrap; }
+.fix { color: #8b0000; }
+/* On a phone each query is a card of labelled lines: nothing scrolls sideways. */
+@media (max-width: 40rem) {
+  thead { display: none; }
+  table, tbody, tr, td { display: block; }
+  tr { border: 1px solid #888; margin: 0 0 1rem; padding: .3rem 0; }
+  td { border: none; padding: .1rem .5rem; }
+  td::before { content: attr(data-label) ": "; font-weight: bold; }
+  td:empty { display: none; }
+}
+"""
+# A spreadsheet reads a cell starting like this as a formula; a sign before a number is
+# a number, not a formula.
+FORMULA_START = r"^(?:[=@\t\r]|[+-][^\d.\s])"
+
+
+def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
+    """The sheets of the returns the folder holds, from a run's warehouse (read only), and
+    their index; the index's path, or None when the run built no findings to read."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        present = {
+            f"{schema}.{name}"
+            for schema, name in connection.sql(
+                "SELECT schema_name, table_name FROM duckdb_tables()"
+            ).fetchall()
+        }
+        if not present >= set(NEEDED_TABLES):
+            return None
+        files = current_files(connection)
+        queries = return_queries(connection, files)
+    folder = reports_dir / QUERY_SHEETS_FOLDER
+    by_file = queries.partition_by("file_path", as_dict=True)
+    no_queries = queries.clear()
+    written: list[str] = []
+    for file_path in files["file_path"]:
+        its_queries = by_file.get((file_path,), no_queries)
+        html_path, csv_path = sheet_paths(folder, file_path)
+        # A return with nothing outstanding gets a sheet only to replace an old one.
+        if its_queries.is_empty() and not html_path.exists():
+            continue
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        rows = sheet_rows(its_queries)
+        html_path.write_text(sheet_html(file_path, rows), encoding="utf-8")
+        _inert_cells(rows).write_csv(csv_path, include_bom=True)
+        written.append(file_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    index = folder / "index.html"
+    index.write_text(index_html(folder, written, queries), encoding="utf-8")
+    return index
+
+
+def index_html(folder: Path, file_paths: list[str], queries: pl.DataFrame) -> str:
+    """One line per sheet written: the return, how many queries to fix and to explain."""
+    counts = queries.group_by("file_path").agg(
+        (pl.col("must") == MUST_FIX).sum().alias("fix"),
+        (pl.col("must") == MUST_EXPLAIN).sum().alias("explain"),
+    )
+    sheets = (
+        pl.DataFrame({"file_path": file_paths}, schema={"file_path": pl.Utf8})
+        .join(counts, on="file_path", how="left")
+        .fill_null(0)
+        .sort(["fix", "explain", "file_path"], descending=[True, True, False])
+    )
+    lines = "".join(
+        f'<tr><td data-label="Return"><a href="{html.escape(_href(folder, file_path))}">'
+        f"{html.escape(file_path)}</a></td>"
+        f'<td data-label="To be fixed">{fix}</td><td data-label="To be explained">{explain}</td>'
+        "</tr>"
+        for file_path, fix, explain in sheets.iter_rows()
+    )
+    table = (
+        '<table><thead><tr><th scope="col">Return</th><th scope="col">To be fixed</th>'
+        f'<th scope="col">To be explained</th></tr></thead><tbody>{lines}</tbody></table>'
+        if lines
+        else "<p>No return in the folder has anything to fix or explain.</p>"
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Query sheets</title><style>{STYLE}</style></head><body>"
+        "<h1>Query sheets</h1>"
+        f"<p>Written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, after the run. One sheet "
+        "per return with something to fix or explain, to send back to the service; a "
+        "return put right since its last sheet shows none outstanding.</p>"
+        f"{table}</body></html>"
+    )
+
+
+def _href(folder: Path, file_path: str) -> str:
+    html_path, _ = sheet_paths(folder, file_path)
+    return urllib.parse.quote(html_path.relative_to(folder).as_posix())
+
+
+def sheet_paths(folder: Path, file_path: str) -> tuple[Path, Path]:
+    """Where a return's sheet goes: its own path under the folder, never outside it."""
+    parts = [p for p in PurePosixPath(file_path).parts if p not in ("/", "..", ".")]
+    base = folder.joinpath(*parts) if parts else folder / "unnamed"
+    return base.with_name(base.name + ".html"), base.with_name(base.name + ".csv")
+
+
+def sheet_rows(queries: pl.DataFrame) -> pl.DataFrame:
+    """The queries as the sheet shows them, columns named for a person."""
+    return queries.select(
+        pl.col("must").replace_strict(MUST_WORDS, return_dtype=pl.Utf8),
+        pl.col("row_number").cast(pl.Utf8),
+        "ref",
+        pl.coalesce("column_name", pl.col("kind") + " " + pl.col("check_name")).alias("cell"),
+        "period",
+        "value",
+        "expected",
+        "message",
+        "settled_by",
+    ).rename(SHEET_COLUMNS)
+
+
+def sheet_html(file_path: str, rows: pl.DataFrame) -> str:
+    """The sheet as a page: what must be fixed, then what must be explained."""
+    name = html.escape(file_path)
+    must = SHEET_COLUMNS["must"]
+    sections = [
+        (
+            MUST_WORDS[MUST_FIX],
+            "To be fixed",
+            "The run did not load these: send the return again with them put right.",
+        ),
+        (
+            MUST_WORDS[MUST_EXPLAIN],
+            "To be explained",
+            "The run loaded these, but each figure needs a correction or a sentence for the "
+            "performance team.",
+        ),
+    ]
+    body = "".join(
+        f'<h2 class="{"fix" if words == MUST_WORDS[MUST_FIX] else ""}">{heading}: '
+        f"{part.height}</h2><p>{advice}</p>{_table(part.drop(must))}"
+        for words, heading, advice in sections
+        if (part := rows.filter(pl.col(must) == words)).height
+    )
+    if not body:
+        body = (
+            "<p>Nothing is outstanding: the run loaded every row of this return and no check "
+            "found anything in it.</p>"
+        )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Queries on {name}</title><style>{STYLE}</style></head><body>"
+        f"<h1>Queries on your return <code>{name}</code></h1>"
+        f"<p>Written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, after the performance "
+        "team's run. A row is the row of your file as a spreadsheet numbers it. To check "
+        "a corrected file before sending it: <code>python -m pipelines validate FILE "
+        f"--replaces {html.escape(shlex.quote(file_path))}</code></p>"
+        f"{body}</body></html>"
+    )
+
+
+def _table(rows: pl.DataFrame) -> str:
+    labels = [html.escape(c, quote=True) for c in rows.columns]
+    head = "".join(f'<th scope="col">{label}</th>' for label in labels)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td data-label="{label}">{html.escape("" if cell is None else str(cell))}</td>'
+            for label, cell in zip(labels, row, strict=True)
+        )
+        + "</tr>"
+        for row in rows.iter_rows()
+    )
+    return f'<table class="queries"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _inert_cells(rows: pl.DataFrame) -> pl.DataFrame:
+    """Text a spreadsheet would run as a formula, behind an apostrophe."""
+    return rows.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_START))
+        .then("'" + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in rows.columns
+    )
