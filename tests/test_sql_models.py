@@ -67,7 +67,7 @@ def test_dagster_lineage_is_what_the_sql_reads() -> None:
     }
 
 
-def test_every_model_has_a_blocking_grain_check() -> None:
+def test_every_model_has_a_grain_check() -> None:
     check_keys = {key for key in defs.resolve_asset_graph().asset_check_keys}
     for model in MODELS:
         assert any(k.asset_key == model.key and k.name == "grain_is_unique" for k in check_keys)
