@@ -39,7 +39,7 @@ from assets.return_files import (
     read_return_bytes,
     scan_returns_folder,
 )
-from pipelines.partitions import FINANCIAL_QUARTERS, partition_key
+from pipelines.partitions import partition_key, quarters_in_range
 from pipelines.resources import ReturnsFolder, Warehouse, fetch_row
 from schemas.return_contract import RAW_COLUMNS
 
@@ -391,10 +391,11 @@ def requested_quarters(context: AssetExecutionContext) -> list[tuple[int, int]]:
     if "dagster/partition" in tags:
         keys = [tags["dagster/partition"]]
     elif "dagster/asset_partition_range_start" in tags:
-        stored = context.instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)
-        first = stored.index(tags["dagster/asset_partition_range_start"])
-        last = stored.index(tags["dagster/asset_partition_range_end"])
-        keys = stored[first : last + 1]
+        keys = quarters_in_range(
+            context.instance,
+            tags["dagster/asset_partition_range_start"],
+            tags["dagster/asset_partition_range_end"],
+        )
     else:
         keys = []
     return [(int(key[:4]), int(key[-1])) for key in keys]

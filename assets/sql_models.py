@@ -9,11 +9,19 @@ blocking check that no two rows share it. A model whose rows belong to a
 reporting period says so (`-- partitioned by: reporting_period`): it is
 partitioned by financial quarter, and a run for some quarters replaces those
 quarters' rows, and the rows of any other quarter its inputs changed; every
-other quarter's rows stay exactly as they were. Each data-quality check model
-(sql/quality/check_*.sql) also gets a check that shows its findings in Dagster:
+other quarter's rows stay exactly as they were.
+
+Each data-quality check model (sql/quality/check_*.sql) is held to one findings
+contract, here rather than in each file: it selects exactly the contract's
+columns (FINDING_COLUMNS), which the loader casts to the contract's types, and
+its grain is the contract's (FINDING_GRAIN: the check, the return row and the
+period it is about), whatever its header says. quality.dq_flags is not a file:
+the loader assembles it from every check model it finds, so a new check cannot
+be left out. A check model also gets a check that shows its findings in Dagster:
 passed when it found nothing, otherwise failed with the severity of its worst
-finding and the counts by severity; it never blocks, since findings are for
-people to act on and the tables are still right.
+finding and the counts by severity. Nothing about findings blocks: a finding is
+for people to act on and the tables are still right, and even two findings
+sharing the grain (a fault in a check model, not in the tables) are a warning.
 
 Each model is one asset, but the models of a layer are built in one step
 (`staging_models`, `marts_models`, ...), in the order they read each other,
@@ -54,6 +62,44 @@ from pipelines.resources import Warehouse, fetch_row
 LAYERS = ("staging", "intermediate", "marts", "quality", "audit")
 # A quality model named check_* holds one data-quality check's findings.
 FINDINGS_PREFIX = "check_"
+FINDINGS_LAYER = "quality"
+# Every finding of every check, assembled by the loader.
+FINDINGS_TABLE = "dq_flags"
+
+# The findings contract: (column, type, description), in this order.
+FINDING_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("authority", "VARCHAR", "The council whose return the finding is about."),
+    ("reporting_period", "VARCHAR",
+     "The reporting period of the return to put right, e.g. '2024-25 Q2'."),
+    ("priority_number", "SMALLINT",
+     "The strategy priority the indicator is filed under; NULL where there is none."),
+    ("ref", "VARCHAR",
+     "The indicator (or milestone) the finding is about; NULL for a whole return or file."),
+    ("period_key", "VARCHAR",
+     "The period of the figure the finding is about; NULL where it is about the return."),
+    ("check_name", "VARCHAR", "The check that found it, e.g. 'reported_variance_mismatch'."),
+    ("severity", "VARCHAR",
+     "ERROR (the figure cannot be right, or a file must be resent), WARN (it needs a look or "
+     "an explanation) or INFO (worth knowing: a cell that says nothing, a figure restated)."),
+    ("message", "VARCHAR", "What was found, in a sentence for the service lead."),
+    ("observed", "VARCHAR", "What the return says."),
+    ("expected", "VARCHAR", "What the check expected instead."),
+    ("source_file_path", "VARCHAR",
+     "The return file to open, relative to the returns folder; NULL where none has arrived."),
+    ("source_row_number", "INTEGER", "The row of that file, as the spreadsheet numbers it."),
+)  # fmt: skip
+# A finding is one check's, about one row of one file (or one missing return) and period:
+# two findings of one check on one row are one finding.
+FINDING_GRAIN = (
+    "authority", "reporting_period", "check_name", "priority_number", "ref", "period_key",
+    "source_file_path", "source_row_number",
+)  # fmt: skip
+_FINDINGS_TABLE_DESCRIPTION = """\
+Every data-quality finding of the run, one row each: what a service lead
+reads to put a return right. Assembled from every check model
+(sql/quality/check_*.sql), each held to the same columns.
+severity: ERROR (the figure cannot be right, or a file must be resent), WARN
+(it needs a look or an explanation), INFO (worth knowing)."""
 _GRAIN_LINE = re.compile(r"^--\s*grain:\s*(.+)$", re.IGNORECASE)
 _PARTITION_LINE = re.compile(r"^--\s*partitioned by:\s*(\w+)\s*$", re.IGNORECASE)
 
@@ -87,12 +133,37 @@ class SqlModel:
 
 
 def load_sql_models(sql_dir: Path) -> list[SqlModel]:
-    """Every model under sql/, layer by layer, each file read and checked once."""
-    return [
+    """Every model under sql/, layer by layer, each file read and checked once, and the
+    findings table assembled from the check models found."""
+    models = [
         read_sql_model(path, layer)
         for layer in LAYERS
         for path in sorted((sql_dir / layer).glob("*.sql"))
     ]
+    if any(model.table == f"{FINDINGS_LAYER}.{FINDINGS_TABLE}" for model in models):
+        raise SqlModelError(
+            f"{sql_dir / FINDINGS_LAYER / FINDINGS_TABLE}.sql: {FINDINGS_LAYER}.{FINDINGS_TABLE} "
+            "is assembled from the check models; delete the file"
+        )
+    checks = [model for model in models if is_findings_model(model)]
+    return [*models, findings_table_model(sql_dir, checks)] if checks else models
+
+
+def findings_table_model(sql_dir: Path, checks: list[SqlModel]) -> SqlModel:
+    """quality.dq_flags: every check model's findings, one after another. The loader
+    casts each check's columns to the contract, so a plain UNION ALL lines them up."""
+    sql = "\nunion all\n".join(f"select * from {check.table}" for check in checks)
+    return SqlModel(
+        layer=FINDINGS_LAYER,
+        name=FINDINGS_TABLE,
+        path=sql_dir / FINDINGS_LAYER,
+        sql=sql,
+        description=_FINDINGS_TABLE_DESCRIPTION,
+        grain=FINDING_GRAIN,
+        upstream=frozenset(check.key for check in checks),
+        partitioned_by="reporting_period",
+        column_descriptions=tuple((name, text) for name, _, text in FINDING_COLUMNS),
+    )
 
 
 def read_sql_model(path: Path, layer: str) -> SqlModel:
@@ -109,6 +180,15 @@ def read_sql_model(path: Path, layer: str) -> SqlModel:
     partitioned_by = next(
         (m.group(1) for line in header if (m := _PARTITION_LINE.match(line))), None
     )
+    column_descriptions = tuple(
+        (projection.alias_or_name, " ".join(c.strip() for c in projection.comments))
+        for projection in query.selects
+        if projection.comments
+    )
+    if _is_check_file(layer, path):
+        sql = _held_to_findings_contract(path, query, sql)
+        grain = ", ".join(FINDING_GRAIN)
+        column_descriptions = tuple((name, text) for name, _, text in FINDING_COLUMNS)
     if grain is None:
         raise SqlModelError(f"{path}: the header comment must state the model's grain")
     return SqlModel(
@@ -124,12 +204,31 @@ def read_sql_model(path: Path, layer: str) -> SqlModel:
         grain=tuple(column.strip() for column in grain.split(",")),
         upstream=_tables_read(query, path),
         partitioned_by=partitioned_by,
-        column_descriptions=tuple(
-            (projection.alias_or_name, " ".join(c.strip() for c in projection.comments))
-            for projection in query.selects
-            if projection.comments
-        ),
+        column_descriptions=column_descriptions,
     )
+
+
+def _is_check_file(layer: str, path: Path) -> bool:
+    return layer == FINDINGS_LAYER and path.stem.startswith(FINDINGS_PREFIX)
+
+
+def _held_to_findings_contract(path: Path, query: exp.Query, sql: str) -> str:
+    """The check model's SQL with its columns in the contract's order and types; a check
+    that selects other columns is refused with the difference."""
+    selected = [projection.alias_or_name for projection in query.selects]
+    expected = [name for name, _, _ in FINDING_COLUMNS]
+    if sorted(selected) != sorted(expected):
+        missing = [name for name in expected if name not in selected]
+        extra = [name for name in selected if name not in expected]
+        raise SqlModelError(
+            f"{path}: a check model selects exactly the findings columns "
+            f"({', '.join(expected)}); missing: {', '.join(missing) or 'none'}; "
+            f"not in the contract: {', '.join(extra) or 'none'}"
+        )
+    columns = ",\n    ".join(
+        f"cast({name} as {type_}) as {name}" for name, type_, _ in FINDING_COLUMNS
+    )
+    return f"select\n    {columns}\nfrom (\n{sql.rstrip().rstrip(';')}\n) as findings"
 
 
 def _header_comment(sql: str) -> list[str]:
@@ -240,7 +339,9 @@ def _build_layer_asset(name: str, models: list[SqlModel], partitioned: bool) -> 
                                       "that share its grain")  # fmt: skip
                     continue
                 result = _build_table(connection, model, periods)
-                if not all(c.passed for c in result.check_results if c.check_name == GRAIN_CHECK):
+                if grain_check_blocks(model) and not all(
+                    c.passed for c in result.check_results if c.check_name == GRAIN_CHECK
+                ):
                     unusable.add(model.key)
                 yield result
 
@@ -363,7 +464,7 @@ def model_check_specs(model: SqlModel) -> list[AssetCheckSpec]:
         AssetCheckSpec(
             GRAIN_CHECK,
             asset=model.key,
-            blocking=True,
+            blocking=grain_check_blocks(model),
             description=f"No two rows of {model.table} share its grain ({', '.join(model.grain)}).",
         )
     ]
@@ -390,12 +491,20 @@ def check_grain(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> Asset
         asset_key=model.key,
         check_name=GRAIN_CHECK,
         passed=not duplicates,
+        severity=AssetCheckSeverity.ERROR if grain_check_blocks(model) else AssetCheckSeverity.WARN,
         metadata={"example_duplicates": str(duplicates), "grain": grain},
     )
 
 
 def is_findings_model(model: SqlModel) -> bool:
-    return model.layer == "quality" and model.name.startswith(FINDINGS_PREFIX)
+    """A data-quality check's model (sql/quality/check_*.sql)."""
+    return model.layer == FINDINGS_LAYER and model.name.startswith(FINDINGS_PREFIX)
+
+
+def grain_check_blocks(model: SqlModel) -> bool:
+    """Rows sharing a grain make a table wrong, except findings: a repeated finding is a
+    fault in a check model to fix, never a reason to stop publication."""
+    return not (is_findings_model(model) or model.table == f"{FINDINGS_LAYER}.{FINDINGS_TABLE}")
 
 
 def check_findings(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> AssetCheckResult:

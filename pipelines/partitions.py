@@ -3,6 +3,9 @@
 The quarters are dynamic: a quarter becomes a partition when a return as at it
 is found in the returns folder (by the command line, the sensor or the
 schedule), so the partitions are exactly the quarters there is something for.
+Dagster keeps dynamic partitions in the order they were added, and a range of
+partitions (a multi-quarter run) follows that order; so the partitions are kept
+in calendar order, and a range is always named and read here, in that order.
 """
 
 from __future__ import annotations
@@ -51,11 +54,43 @@ def quarter_closed_before(moment: dt.datetime) -> str:
     return partition_key(start_year, current_quarter - 1)
 
 
+def in_calendar_order(quarters: list[str]) -> list[str]:
+    """Partition keys earliest first: `2024-25-Q2` sorts as a date would."""
+    return sorted(set(quarters), key=lambda key: (int(key[:4]), int(key[-1])))
+
+
 def add_quarters(instance: DagsterInstance, quarters: list[str]) -> None:
-    """Make each quarter a partition, if it is not one already."""
-    known = set(instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name))
-    new = [quarter for quarter in quarters if quarter not in known]
-    instance.add_dynamic_partitions(FINANCIAL_QUARTERS.name, new)
+    """Make each quarter a partition, if it is not one already, keeping the partitions in
+    calendar order: a quarter earlier than one already known is added by taking the
+    later ones off and adding them again after it. (Taking a partition off keeps its
+    runs and materialisations; only its place in the order changes.)"""
+    known = list(instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name))
+    wanted = in_calendar_order(known + quarters)
+    if known == wanted:
+        return
+    in_place = 0
+    while in_place < len(known) and known[in_place] == wanted[in_place]:
+        in_place += 1
+    for key in known[in_place:]:
+        instance.delete_dynamic_partition(FINANCIAL_QUARTERS.name, key)
+    instance.add_dynamic_partitions(FINANCIAL_QUARTERS.name, wanted[in_place:])
+
+
+def partition_range(quarters: list[str]) -> tuple[str, str]:
+    """The first and last partition of a run over these quarters, by the calendar."""
+    ordered = in_calendar_order(quarters)
+    return ordered[0], ordered[-1]
+
+
+def quarters_in_range(instance: DagsterInstance, first: str, last: str) -> list[str]:
+    """The partitions from `first` to `last`, by the calendar, whatever order they were
+    added in."""
+    span = in_calendar_order([first, last])
+    return [
+        key
+        for key in in_calendar_order(list(instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)))
+        if span[0] <= key <= span[-1]
+    ]
 
 
 def quarters_of_files(paths: list[Path]) -> set[str]:

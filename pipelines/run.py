@@ -13,8 +13,8 @@ from assets.publish import PUBLISHED_WAREHOUSE
 from assets.return_gate import GATES, VALIDATED_ROWS_SQL
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, UNPARTITIONED_ASSETS, defs
 from pipelines.partitions import (
-    FINANCIAL_QUARTERS,
     add_quarters,
+    partition_range,
     quarters_in_folder,
     reporting_period,
 )
@@ -226,12 +226,11 @@ def _quarters_to_run(instance: DagsterInstance, quarters: list[str]) -> dict:
     add_quarters(instance, quarters)
     if len(quarters) == 1:
         return {"partition_key": quarters[0]}
-    stored = instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)
-    positions = sorted(stored.index(key) for key in quarters)
+    first, last = partition_range(quarters)
     return {
         "tags": {
-            "dagster/asset_partition_range_start": stored[positions[0]],
-            "dagster/asset_partition_range_end": stored[positions[-1]],
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
         }
     }
 

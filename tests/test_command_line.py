@@ -48,8 +48,10 @@ def test_run_builds_the_warehouse_and_prints_what_it_did(tmp_path: Path) -> None
     assert [name for (name,) in marts] == [
         "dim_indicators", "dim_periods", "dim_priorities", "fct_comparator_position",
         "fct_indicator_observations", "fct_indicator_quartiles", "fct_milestone_progress",
-        "mart_objective_progress", "mart_priority_performance", "mart_priority_trend",
-        "mart_quartile_distribution",
+        "mart_objective_progress", "mart_priority_performance",
+        "mart_priority_performance_restated", "mart_priority_trend",
+        "mart_priority_trend_restated", "mart_quartile_distribution",
+        "mart_quartile_distribution_restated",
     ]  # fmt: skip
     assert (tmp_path / "reports" / "quarterly" / "st-helens-2024-25-Q2.html").is_file()
     # Dagster recorded the run in the storage it was given, not the project's.

@@ -6,10 +6,10 @@ with fact_counts as (
     select
         authority,
         period_key as reporting_period,
-        count(performance_status) as n_with_data,
-        count(*) filter (where performance_status = 'met') as n_met,
-        count(*) filter (where performance_status = 'within') as n_within,
-        count(*) filter (where performance_status = 'not met') as n_not_met
+        count(published_performance_status) as n_with_data,
+        count(*) filter (where published_performance_status = 'met') as n_met,
+        count(*) filter (where published_performance_status = 'within') as n_within,
+        count(*) filter (where published_performance_status = 'not met') as n_not_met
     from marts.fct_indicator_observations
     where in_return_for_period
     group by authority, period_key

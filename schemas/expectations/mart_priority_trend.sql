@@ -6,10 +6,10 @@ with fact_counts as (
     select
         authority,
         period_key as reporting_period,
-        count(trend) as n_with_data,
-        count(*) filter (where trend = 'improved') as n_improved,
-        count(*) filter (where trend = 'worse') as n_worse,
-        count(*) filter (where trend = 'same') as n_same
+        count(published_trend) as n_with_data,
+        count(*) filter (where published_trend = 'improved') as n_improved,
+        count(*) filter (where published_trend = 'worse') as n_worse,
+        count(*) filter (where published_trend = 'same') as n_same
     from marts.fct_indicator_observations
     where in_return_for_period
     group by authority, period_key

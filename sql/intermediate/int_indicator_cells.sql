@@ -6,6 +6,12 @@
 -- is that month, and also stands for its quarter where the quarter column is
 -- blank; previous_outturn is last financial year's Q4. cell_precedence orders
 -- the cells of one return that report the same period (1 wins).
+--
+-- cell_standing says, once for every model that chooses among cells for a
+-- period, which cell stands: the greater. A number beats a note, so a return
+-- that leaves a period blank or writes 'N/A' over it does not erase a value
+-- already reported; then the later return (return_order), as a revised figure
+-- should; then the cell of higher precedence within one return.
 
 with cell_contents as (
 
@@ -95,6 +101,11 @@ select
     cells.note,
     cells.cell,
     cell_periods.cell_precedence,
+    {
+        'has_value': cells.value is not null,
+        'return_order': cells.return_order,
+        'cell_order': -cell_periods.cell_precedence
+    } as cell_standing,
     rules.quarter_period_key(cells.financial_year_start, cells.reporting_quarter)
         as source_reporting_period,
     cells.return_order as source_return_order,

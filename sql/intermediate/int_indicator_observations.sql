@@ -5,7 +5,9 @@
 -- Where two returns give the same period, the later return wins (the
 -- return_order of staging), as a revised figure should; a number
 -- beats a note, so a later return that leaves a period blank or writes
--- 'N/A' over it does not erase a value already reported.
+-- 'N/A' over it does not erase a value already reported (cell_standing of
+-- int_indicator_cells). This is the latest revision of every value: what the
+-- restated judgement rests on.
 
 with ranked as (
 
@@ -13,10 +15,7 @@ with ranked as (
         *,
         row_number() over (
             partition by authority, ref, period_key
-            order by
-                value is not null desc,
-                source_return_order desc,
-                cell_precedence
+            order by cell_standing desc
         ) as candidate_rank
 
     from intermediate.int_indicator_cells

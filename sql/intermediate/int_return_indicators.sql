@@ -1,6 +1,7 @@
 -- The indicators each return reports as at its reporting period, with what the
 -- service printed for that period. This is the scope of a published summary:
--- the marts count these indicators, per authority and reporting period.
+-- the marts count these indicators, per authority and reporting period. A
+-- period is judged on its own return's polarity, measure type and targets.
 -- grain: authority, reporting_period, ref
 --
 -- Two current returns as at the same period naming the same ref (the same
@@ -28,6 +29,8 @@ select
     reporting_period_end,
     ref,
     priority_number,
+    polarity,
+    measure_type,
     annual_target,
     profiled_targets,
     same_period_last_year,

@@ -8,6 +8,13 @@
 -- value as at the period, so a lagged indicator is judged on its last value.
 -- in_return_for_period marks the rows a published summary counts: the
 -- indicators of the returns as at that period.
+--
+-- A reporting period is judged twice. The restated judgement (value_as_at,
+-- period_target, variance_pct, performance_status, trend) rests on the latest
+-- revision of every value: the best we know now. The published judgement
+-- (published_*) rests on the period's own returns only, as the period's report
+-- said it: later returns never change it. Both use the period's own return's
+-- targets, polarity and measure type.
 
 with values_as_at as (
 
@@ -33,6 +40,12 @@ as_at_returns as (
 
 ),
 
+as_published as (
+
+    select * from intermediate.int_indicator_values_as_published
+
+),
+
 joined as (
 
     select
@@ -55,8 +68,14 @@ joined as (
         coalesce(indicator_years.outcome, indicators.outcome) as outcome,
         coalesce(indicator_years.tier, indicators.tier) as tier,
         coalesce(indicator_years.frequency, indicators.frequency) as frequency,
-        coalesce(indicator_years.polarity, indicators.polarity) as polarity,
-        coalesce(indicator_years.measure_type, indicators.measure_type) as measure_type,
+        -- A period is judged on its own return's polarity and measure type: a
+        -- change later in the year does not re-judge it (check_inconsistent_indicator
+        -- flags the change).
+        case when as_at_returns.ref is not null then as_at_returns.polarity
+            else coalesce(indicator_years.polarity, indicators.polarity) end as polarity,
+        case when as_at_returns.ref is not null then as_at_returns.measure_type
+            else coalesce(indicator_years.measure_type, indicators.measure_type) end
+            as measure_type,
 
         values_as_at.value,
         values_as_at.note as value_note,
@@ -67,19 +86,19 @@ joined as (
         as_at_returns.ref is not null as in_return_for_period,
 
         targets.annual_target,
-        rules.period_target(
-            targets.annual_target,
-            targets.profiled_targets,
-            indicator_years.measure_type,
-            coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
-        ) as period_target,
-        rules.period_target_basis(
-            targets.profiled_targets,
-            indicator_years.measure_type,
-            coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
-        ) as period_target_rule,
+        targets.profiled_targets,
+        coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
+            as judged_fiscal_month,
 
         year_earlier.value_as_at as value_year_earlier,
+
+        as_published.value_as_at as published_value_as_at,
+        as_published.value_as_at_period_key as published_value_as_at_period_key,
+        as_published.value_as_at_fiscal_month as published_fiscal_month,
+        -- The year-earlier period as it was published, else its figure as the
+        -- returns up to this period gave it.
+        coalesce(year_earlier_published.value_as_at, as_published.value_year_earlier_known)
+            as published_value_year_earlier,
         as_at_returns.same_period_last_year,
         as_at_returns.reported_variance,
         as_at_returns.reported_variance_text,
@@ -99,7 +118,9 @@ joined as (
         coalesce(values_as_at.source_file_hash, as_at_returns.file_hash) as source_file_hash,
         coalesce(values_as_at.source_sheet, as_at_returns.sheet) as source_sheet,
         coalesce(values_as_at.source_row_number, as_at_returns.row_number) as source_row_number,
-        coalesce(values_as_at.source_loaded_at, as_at_returns.loaded_at) as source_loaded_at
+        coalesce(values_as_at.source_loaded_at, as_at_returns.loaded_at) as source_loaded_at,
+        as_at_returns.file_path as return_file_path,
+        as_at_returns.row_number as return_row_number
 
     from values_as_at
     left join indicator_years
@@ -113,6 +134,17 @@ joined as (
         on values_as_at.authority = as_at_returns.authority
         and values_as_at.ref = as_at_returns.ref
         and values_as_at.period_key = as_at_returns.reporting_period
+    left join as_published
+        on as_at_returns.authority = as_published.authority
+        and as_at_returns.ref = as_published.ref
+        and as_at_returns.reporting_period = as_published.reporting_period
+    left join as_published as year_earlier_published
+        on as_published.authority = year_earlier_published.authority
+        and as_published.ref = year_earlier_published.ref
+        and as_published.value_as_at_fiscal_month % 3 = 0
+        and year_earlier_published.reporting_period = rules.quarter_period_key(
+            values_as_at.financial_year_start - 1, as_published.value_as_at_fiscal_month // 3
+        )
     -- A period is judged against the targets its own return set, even where a
     -- later return of the year changed them (a change check_target_changed_in_year
     -- flags); a period no return is as at takes the year's latest targets.
@@ -135,6 +167,26 @@ joined as (
 
 ),
 
+with_targets as (
+
+    select
+        *,
+        rules.period_target(annual_target, profiled_targets, measure_type, judged_fiscal_month)
+            as period_target,
+        rules.period_target_basis(profiled_targets, measure_type, judged_fiscal_month)
+            as period_target_rule,
+        case when in_return_for_period then rules.period_target(
+            annual_target, profiled_targets, measure_type,
+            coalesce(published_fiscal_month, fiscal_month)
+        ) end as published_period_target,
+        case when in_return_for_period then rules.period_target_basis(
+            profiled_targets, measure_type, coalesce(published_fiscal_month, fiscal_month)
+        ) end as published_period_target_rule
+
+    from joined
+
+),
+
 with_rules as (
 
     select
@@ -143,9 +195,17 @@ with_rules as (
         rules.performance_status(value_as_at, period_target, polarity) as performance_status,
         rules.trend_with_basis(
             value_as_at, value_year_earlier, same_period_last_year, reported_trend, polarity
-        ) as trend_judgement
+        ) as trend_judgement,
+        rules.variance_pct(published_value_as_at, published_period_target, polarity)
+            as published_variance_pct,
+        rules.performance_status(published_value_as_at, published_period_target, polarity)
+            as published_performance_status,
+        case when in_return_for_period then rules.trend_with_basis(
+            published_value_as_at, published_value_year_earlier, same_period_last_year,
+            reported_trend, polarity
+        ) end as published_trend_judgement
 
-    from joined
+    from with_targets
 
 ),
 
@@ -180,23 +240,32 @@ select
     outcome,  -- The outcome of the strategy the indicator serves, as printed.
     tier,  -- 1 (a strategic, Outcomes Framework indicator) or 2 (a service indicator), where the return says.
     frequency,  -- How often the indicator is reported, as the return says (Quarterly, Quarterly (lagged), Annual ...).
-    polarity,  -- Which way is better: 'Higher' or 'Lower'.
-    measure_type,  -- 'snapshot' (judged against the annual target as it stands) or 'cumulative' (a year-to-date count, judged against the target pro rata).
+    polarity,  -- Which way is better: 'Higher' or 'Lower', as the return as at this period says (else the year's latest return).
+    measure_type,  -- As the return as at this period says (else the year's latest return): 'snapshot' (judged against the annual target as it stands) or 'cumulative' (a year-to-date count, judged against the target pro rata).
     value,  -- The value reported for this period itself (where two returns give it, the later wins); NULL where the cell held no number.
     value_note,  -- The text of the period's cell where it held no number, e.g. 'To be reported in Q3'.
-    value_as_at,  -- The latest value of the financial year up to and including this period: what the period is judged on.
-    value_as_at_period_key,  -- The period value_as_at comes from.
+    value_as_at,  -- The latest value of the financial year up to and including this period, by the latest revision of every value: what the restated judgement rests on (published_value_as_at is the published one).
+    value_as_at_period_key,  -- The period value_as_at comes from (restated).
     is_lagged,  -- True where value_as_at comes from an earlier period than this one (a lagged indicator).
-    in_return_for_period,  -- True where a return as at this period reports the indicator: the rows the published summaries count.
+    in_return_for_period,  -- True where a return as at this period reports the indicator: the rows the summaries count, published and restated.
     annual_target,  -- The annual target set by the return as at this period (else the year's latest return); NULL where none was set.
-    period_target,  -- The target value_as_at is judged against: the profiled target of its quarter, else for a cumulative measure the annual target pro rata, else the annual target.
+    period_target,  -- The target value_as_at is judged against (restated): the profiled target of its quarter, else for a cumulative measure the annual target pro rata, else the annual target.
     case when period_target is not null then period_target_rule end as period_target_basis,  -- Which target period_target is: 'profiled' (the return's target for that quarter), 'pro rata' (the annual target pro rata to the months elapsed) or 'annual'; NULL without a target.
-    variance_pct,  -- Variance from target in per cent, positive is better: (value - target) / |target| x 100, the reverse where lower is better.
-    performance_status,  -- 'met' (variance 0 or more), 'within' (within 5% of target) or 'not met'; NULL without a value or a target.
-    trend_judgement.trend as trend,  -- 'improved', 'worse' or 'same' against the same period a year earlier.
+    variance_pct,  -- Variance from target in per cent (restated), positive is better: (value - target) / |target| x 100, the reverse where lower is better.
+    performance_status,  -- 'met' (variance 0 or more), 'within' (within 5% of target) or 'not met', on value_as_at (restated): what mart_priority_performance_restated counts; NULL without a value or a target.
+    trend_judgement.trend as trend,  -- 'improved', 'worse' or 'same': value_as_at against the same period a year earlier, both at their latest revision (restated): what mart_priority_trend_restated counts.
     trend_judgement.basis as trend_basis,  -- What the trend rests on: 'warehouse history', 'same period last year' (the return's own column) or 'reported' (the arrow the service printed).
     trend_judgement.basis in ('warehouse history', 'same period last year') as trend_is_computed,  -- True where the trend was computed from figures; false where it is the trend the service printed.
-    value_year_earlier,  -- The value as at the same point a year earlier, from the warehouse.
+    value_year_earlier,  -- The value as at the same point a year earlier, from the warehouse, at its latest revision (restated).
+    published_value_as_at,  -- Published: the value the period was judged on in its own returns (the latest of its year up to it that they give); NULL on rows no return is as at. A corrected resubmission of the period's own return changes it; later returns never do.
+    published_value_as_at_period_key,  -- Published: the period published_value_as_at comes from.
+    published_period_target,  -- Published: the target published_value_as_at is judged against, by the same rule as period_target.
+    case when published_period_target is not null then published_period_target_rule end as published_period_target_basis,  -- Published: which target published_period_target is, as period_target_basis.
+    published_variance_pct,  -- Published: variance from target in per cent, positive is better, as the period's own returns give it.
+    published_performance_status,  -- Published: 'met', 'within' or 'not met', as the period's own returns give it: what marts.mart_priority_performance counts.
+    published_trend_judgement.trend as published_trend,  -- Published: 'improved', 'worse' or 'same', published_value_as_at against the year-earlier period as it was published (else its figure as the returns up to this period gave it): what marts.mart_priority_trend counts.
+    published_trend_judgement.basis as published_trend_basis,  -- What published_trend rests on, as trend_basis.
+    published_value_year_earlier,  -- Published: the year-earlier value published_trend compares with.
     same_period_last_year,  -- The return's own figure for the same point last year.
     case
         when is_lagged then last_value(own_direction_of_travel ignore nulls) over (
@@ -222,6 +291,8 @@ select
     source_file_hash,  -- The SHA-256 of that version of the file.
     source_sheet,  -- The workbook sheet, for an .xlsx return.
     source_row_number,  -- The row of the file the value came from, as the spreadsheet numbers it.
-    source_loaded_at  -- When that version of the file was first loaded (UTC).
+    source_loaded_at,  -- When that version of the file was first loaded (UTC).
+    return_file_path,  -- The return as at this period that gave the indicator's targets and printed figures (reported_variance, reported_trend, comparative_quartile); NULL on rows no return is as at.
+    return_row_number  -- The row of that return.
 
 from with_direction

@@ -7,6 +7,11 @@
 -- An indicator compared in more than one group takes the group whose period is
 -- the one its return reported (2022/23 and 2022-23 alike), then the latest
 -- period, then the group first by name.
+--
+-- quartile is as published: from the period's own comparator return.
+-- restated_quartile takes the same group and comparator period from the
+-- authority's latest comparator return that holds them, where a later one
+-- revised the values.
 
 with return_indicators as (
 
@@ -26,6 +31,17 @@ positions as (
 
     select * from marts.fct_comparator_position
     where quartile is not null
+
+),
+
+latest_positions as (
+
+    select authority, ref, comparator_group, comparator_period, quartile
+    from positions
+    qualify row_number() over (
+        partition by authority, ref, comparator_group, comparator_period
+        order by reporting_period desc
+    ) = 1
 
 ),
 
@@ -53,6 +69,21 @@ matched as (
             positions.comparator_group
     ) = 1
 
+),
+
+restated as (
+
+    select
+        matched.*,
+        coalesce(latest_positions.quartile, matched.computed_quartile) as restated_computed_quartile
+
+    from matched
+    left join latest_positions
+        on matched.authority = latest_positions.authority
+        and matched.ref = latest_positions.ref
+        and matched.comparator_group = latest_positions.comparator_group
+        and matched.computed_comparator_period = latest_positions.comparator_period
+
 )
 
 select
@@ -66,10 +97,15 @@ select
     quartile_method,  -- The method that computed it: 'lait', 'ohid' or 'ntile' (sql/macros/quartiles.sql).
     comparator_group,  -- The comparator group it was computed in.
     computed_comparator_period,  -- The period of the values it was computed from.
-    coalesce(computed_quartile, reported_quartile) as quartile,  -- The quartile the summaries count: the computed one where it exists, else the reported one.
+    coalesce(computed_quartile, reported_quartile) as quartile,  -- The quartile as published, what mart_quartile_distribution counts: the computed one where the period's own comparator return gives one, else the reported one.
     case
         when computed_quartile is not null then 'computed'
         when reported_quartile is not null then 'reported'
-    end as quartile_source  -- Which one quartile is: 'computed' or 'reported'; NULL where there is neither.
+    end as quartile_source,  -- Which one quartile is: 'computed' or 'reported'; NULL where there is neither.
+    coalesce(restated_computed_quartile, reported_quartile) as restated_quartile,  -- The quartile restated: computed from the latest comparator return holding the same group and period, else the reported one; what mart_quartile_distribution_restated counts.
+    case
+        when restated_computed_quartile is not null then 'computed'
+        when reported_quartile is not null then 'reported'
+    end as restated_quartile_source  -- Which one restated_quartile is: 'computed' or 'reported'.
 
-from matched
+from restated

@@ -1,4 +1,7 @@
--- Performance against target, as the reports publish it (table 4.1): per
+-- Performance against target, as the reports publish it (table 4.1), as
+-- published: each period judged on its own returns only (the fact's
+-- published_* columns), so a later return never changes a period's rows;
+-- mart_priority_performance_restated judges on the latest revisions. Per
 -- authority and reporting period, a row per priority and a total row whose
 -- priority is NULL. Per cents are of the indicators with data, 0-100,
 -- unrounded; NULL where no indicator has data.
@@ -11,7 +14,12 @@
 
 with period_indicators as (
 
-    select authority, period_key as reporting_period, priority_number, performance_status, value_as_at
+    select
+        authority,
+        period_key as reporting_period,
+        priority_number,
+        published_performance_status as performance_status,
+        published_value_as_at as value_as_at
     from marts.fct_indicator_observations
     where in_return_for_period
 

@@ -1,16 +1,19 @@
 -- The performance trend against the same period a year earlier, as the
--- reports publish it (table 4.2): per authority and reporting period, a row
--- per priority and a total row whose priority is NULL. Per cents are of the
+-- reports publish it (table 4.2), as published: the period's own value against
+-- the year-earlier period as it was published (the fact's published_trend);
+-- mart_priority_trend_restated judges on the latest revisions. Per authority
+-- and reporting period, a row per priority and a total row whose priority is
+-- NULL. Per cents are of the
 -- indicators with a trend, 0-100, unrounded; NULL where none has one.
 -- partitioned by: reporting_period
 -- grain: authority, reporting_period, priority
 --
 -- With data: a trend, computed from a value a year earlier or, failing that,
--- as the service reported it (the fact's trend_basis says which).
+-- as the service reported it (the fact's published_trend_basis says which).
 
 with period_indicators as (
 
-    select authority, period_key as reporting_period, priority_number, trend
+    select authority, period_key as reporting_period, priority_number, published_trend as trend
     from marts.fct_indicator_observations
     where in_return_for_period
 

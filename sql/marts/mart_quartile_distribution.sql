@@ -1,6 +1,9 @@
 -- Where the authority stands among its comparator family, as the reports
--- publish it (table 4.3): per authority and reporting period, a row per
--- priority and a total row whose priority is NULL. Per cents are of the
+-- publish it (table 4.3), as published: from the period's own returns (its
+-- printed quartiles and its comparator return's values);
+-- mart_quartile_distribution_restated uses the latest comparator values. Per
+-- authority and reporting period, a row per priority and a total row whose
+-- priority is NULL. Per cents are of the
 -- indicators with a quartile, 0-100, unrounded; NULL where none has one.
 -- partitioned by: reporting_period
 -- grain: authority, reporting_period, priority

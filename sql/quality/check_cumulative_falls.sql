@@ -1,6 +1,5 @@
 -- A cumulative (year-to-date) measure whose value falls from one quarter to
 -- the next within a financial year.
--- grain: authority, reporting_period, ref, period_key, check_name
 
 with quarters as (
 

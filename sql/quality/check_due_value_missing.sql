@@ -1,7 +1,6 @@
 -- An indicator due this quarter by its frequency (Annual at Q4, Quarterly from
 -- Q2 from Q2, others every quarter) whose cell is blank: no value and no note
 -- saying why.
--- grain: authority, reporting_period, ref, check_name
 
 select
     authority,

@@ -1,7 +1,6 @@
 -- An indicator in a return for the previous quarter of the same financial
 -- year that is absent from this quarter's return for the same priority.
 -- (A whole missing return is check_missing_returns' finding, not this one's.)
--- grain: authority, reporting_period, ref, check_name
 
 with scope as (
 

@@ -1,6 +1,5 @@
 -- A milestone of the authority's previous milestone return that is missing
 -- from its next one: achieved, withdrawn or forgotten, the return should say.
--- grain: authority, reporting_period, ref, check_name
 
 with milestones as (
 

@@ -1,6 +1,5 @@
 -- A milestone that was on course in the authority's previous milestone return
 -- and is now not achieved: a slip members should hear about, with the reason.
--- grain: authority, reporting_period, ref, check_name
 
 with milestones as (
 

@@ -2,7 +2,6 @@
 -- arrived: for each authority, every period from the register's first one up
 -- to the later of its latest return and the latest quarter a run was asked
 -- to build (so a quarter run before anything arrived flags every return).
--- grain: authority, reporting_period, priority_number, check_name
 
 with register as (
 

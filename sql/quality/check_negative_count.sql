@@ -1,5 +1,4 @@
 -- A count ('Number of ...', not a share) with a negative value.
--- grain: authority, reporting_period, ref, period_key, check_name
 
 select
     authority,

@@ -1,5 +1,4 @@
 -- A percentage measure (by its title) with a value below 0 or above 100.
--- grain: authority, reporting_period, ref, period_key, check_name
 
 select
     authority,

@@ -2,7 +2,6 @@
 -- both reporting it, or a corrected copy saved under a new name beside the
 -- old one). The pipeline uses the later return; a person should remove the
 -- other or say which is right.
--- grain: authority, reporting_period, ref, check_name
 
 with copies as (
 

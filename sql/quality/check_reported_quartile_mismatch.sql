@@ -1,7 +1,6 @@
 -- A comparator quartile the return printed that the comparator group's own
--- values do not give: the computed one is what the summaries count, and the
+-- values, as the period's own comparator return gives them, do not give: the computed one is what the summaries count, and the
 -- service should say which is right.
--- grain: authority, reporting_period, ref, check_name
 
 with quartiles as (
 
@@ -11,7 +10,12 @@ with quartiles as (
 
 observations as (
 
-    select authority, period_key as reporting_period, ref, source_file_path, source_row_number
+    select
+        authority,
+        period_key as reporting_period,
+        ref,
+        return_file_path as source_file_path,
+        return_row_number as source_row_number
     from marts.fct_indicator_observations
     where in_return_for_period
 

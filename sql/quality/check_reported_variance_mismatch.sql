@@ -1,6 +1,8 @@
 -- A printed variance more than the tolerance (sql/macros/quality.sql) away
--- from the variance the rules compute from the same row's value and target.
--- grain: authority, reporting_period, ref, check_name
+-- from the variance the rules compute from the figures of the return that
+-- printed it: its own value as at the period and its own target (the fact's
+-- published_* judgement). A value a later return filled in or restated is
+-- not the service's slip, so it is not judged here.
 
 select
     authority,
@@ -14,17 +16,17 @@ select
         '{} prints a variance of {}%, but its value {} against its {} target {} gives {}% ({} is better).',
         ref,
         reported_variance,
-        value_as_at,
-        value_as_at_period_key,
-        round(period_target, 4),
-        round(variance_pct, 2),
+        published_value_as_at,
+        published_value_as_at_period_key,
+        round(published_period_target, 4),
+        round(published_variance_pct, 2),
         lower(polarity)
     ) as message,
     reported_variance_text as observed,
-    format('{}%', round(variance_pct, 2)) as expected,
-    source_file_path,
-    source_row_number
+    format('{}%', round(published_variance_pct, 2)) as expected,
+    return_file_path as source_file_path,
+    return_row_number as source_row_number
 
 from marts.fct_indicator_observations
 where in_return_for_period
-    and abs(variance_pct - reported_variance) > rules.variance_tolerance()
+    and abs(published_variance_pct - reported_variance) > rules.variance_tolerance()

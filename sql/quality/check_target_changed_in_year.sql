@@ -1,6 +1,5 @@
 -- An annual target that differs between two returns of the same financial
 -- year: flagged on the later return.
--- grain: authority, reporting_period, ref, check_name
 
 with targets as (
 

@@ -1,5 +1,4 @@
 -- An indicator with no annual target this year that had one last year.
--- grain: authority, reporting_period, ref, check_name
 
 with last_year as (
 
@@ -23,8 +22,8 @@ select
     ) as message,
     'no target' as observed,
     format('a target, as last year''s {}', last_year.annual_target) as expected,
-    observations.source_file_path,
-    observations.source_row_number
+    observations.return_file_path as source_file_path,
+    observations.return_row_number as source_row_number
 
 from marts.fct_indicator_observations as observations
 inner join last_year using (authority, ref, financial_year_start)

@@ -2,7 +2,6 @@
 -- N/A that cannot be read: a '%' alone, a glyph from a lost font. The row
 -- still loads; the cell counts as no value, and the service should say what
 -- it meant.
--- grain: authority, reporting_period, ref, check_name
 
 with printed_cells as (
 

@@ -1,6 +1,5 @@
 -- A value far outside the indicator's own history (quality.value_history):
 -- a modified z-score above the threshold of sql/macros/quality.sql.
--- grain: authority, reporting_period, ref, period_key, check_name
 
 select
     authority,

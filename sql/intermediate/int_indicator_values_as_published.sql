@@ -1,0 +1,101 @@
+-- The value each indicator of each return stood at as at the return's
+-- reporting period, as that period's own returns give it: what the period
+-- was judged on when it was published, whatever later returns say.
+-- grain: authority, reporting_period, ref
+--
+-- Only the cells of the current returns as at the period count (a corrected
+-- resubmission of one of them is a correction, and counts); among them the
+-- cell that stands for each period is chosen as for the latest revision
+-- (cell_standing of int_indicator_cells). The value as at the period is the
+-- latest value of its financial year up to its end, months before the quarter
+-- that ends with them, as int_indicator_values_as_at takes it.
+-- value_year_earlier_known is the figure for the same quarter a year earlier
+-- as the returns up to and including the period gave it (a previous_outturn,
+-- or the year-earlier returns' own cells), for a trend where the year-earlier
+-- period has no return of its own to have been published in.
+
+with return_indicators as (
+
+    select authority, reporting_period, ref, financial_year_start, reporting_period_end
+    from intermediate.int_return_indicators
+
+),
+
+own_cells as (
+
+    select cells.*, return_indicators.financial_year_start as return_financial_year_start
+    from intermediate.int_indicator_cells as cells
+    inner join return_indicators
+        on cells.authority = return_indicators.authority
+        and cells.ref = return_indicators.ref
+        and cells.source_reporting_period = return_indicators.reporting_period
+    where cells.period_end <= return_indicators.reporting_period_end
+
+),
+
+own_period_values as (
+
+    select *
+    from own_cells
+    qualify row_number() over (
+        partition by authority, ref, source_reporting_period, period_key
+        order by cell_standing desc
+    ) = 1
+
+),
+
+as_at as (
+
+    select
+        authority,
+        source_reporting_period as reporting_period,
+        ref,
+        arg_max(value, {'period_end': period_end, 'is_quarter': period_type = 'quarter'})
+            as value_as_at,
+        arg_max(period_key, {'period_end': period_end, 'is_quarter': period_type = 'quarter'})
+            as value_as_at_period_key,
+        arg_max(fiscal_month, {'period_end': period_end, 'is_quarter': period_type = 'quarter'})
+            as value_as_at_fiscal_month
+
+    from own_period_values
+    where value is not null
+        and financial_year_start = return_financial_year_start
+    group by authority, source_reporting_period, ref
+
+),
+
+year_earlier_candidates as (
+
+    select
+        as_at.authority,
+        as_at.reporting_period,
+        as_at.ref,
+        arg_max(cells.value, cells.cell_standing) as value_year_earlier_known
+
+    from as_at
+    inner join return_indicators using (authority, reporting_period, ref)
+    inner join intermediate.int_indicator_cells as cells
+        on as_at.authority = cells.authority
+        and as_at.ref = cells.ref
+        and cells.period_type = 'quarter'
+        and cells.period_key = rules.quarter_period_key(
+            return_indicators.financial_year_start - 1, as_at.value_as_at_fiscal_month // 3
+        )
+        and cells.source_reporting_period <= as_at.reporting_period
+    where as_at.value_as_at_fiscal_month % 3 = 0
+        and cells.value is not null
+    group by as_at.authority, as_at.reporting_period, as_at.ref
+
+)
+
+select
+    as_at.authority,
+    as_at.reporting_period,
+    as_at.ref,
+    as_at.value_as_at,
+    as_at.value_as_at_period_key,
+    as_at.value_as_at_fiscal_month,
+    year_earlier_candidates.value_year_earlier_known
+
+from as_at
+left join year_earlier_candidates using (authority, reporting_period, ref)
