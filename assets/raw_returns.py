@@ -172,7 +172,7 @@ def ingest_returns(
             for year, quarter in quarters:
                 connection.execute(
                     "INSERT INTO raw.requested_quarters VALUES (?, ?, ?, ?)",
-                    [context.run_id, loaded_at, year, quarter],
+                    [context.run.run_id, loaded_at, year, quarter],
                 )
             connection.execute("COMMIT")
         except Exception:
