@@ -128,3 +128,26 @@ def test_verbose_shows_dagsters_own_log_and_quiet_does_not(
             )  # fmt: skip
         captured = capfd.readouterr()
         assert ("STEP_START" in captured.err) == verbose
+
+
+def test_an_error_nobody_foresaw_is_one_sentence_naming_the_log_that_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipelines import cli, run
+
+    for name in ("DAGSTER_HOME", "DAGSTER_STORAGE_DIR", "DAGSTER_COMPUTE_LOGS_DIR"):
+        monkeypatch.setenv(name, str(tmp_path / "dagster"))  # restored after the test
+
+    def breaks(*_: object, **__: object) -> None:
+        raise KeyError("a thing nobody foresaw")
+
+    monkeypatch.setattr(run, "run_pipeline", breaks)
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert cli.main(["run", "--warehouse", str(warehouse), "--period", "2024-25-Q2"]) == 1
+    (sentence,) = capsys.readouterr().err.strip().splitlines()
+    (log,) = (history_of(warehouse) / "failed-runs").iterdir()
+    assert sentence == (
+        "The run stopped on an error the pipeline does not expect ('a thing nobody foresaw'). "
+        f"The details are in {log}: send that file to whoever looks after the pipeline."
+    )
+    assert 'raise KeyError("a thing nobody foresaw")' in log.read_text()
