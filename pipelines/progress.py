@@ -33,6 +33,8 @@ class StageProgress:
         self._started = 0.0
         self._counts: Counter[str] = Counter()
         self._details: dict[str, str] = {}
+        self._tables: set[tuple[str, ...]] = set()
+        self._quarters: set[str] = set()
         self._lock = threading.Lock()
         self._ticker: threading.Thread | None = None
         self._running_shown = False
@@ -70,6 +72,7 @@ class StageProgress:
             self._step, self._started = step, time.monotonic()
             self._counts.clear()
             self._details = {}
+            self._tables, self._quarters = set(), set()
         if self._live and self._ticker is None:
             self._ticker = threading.Thread(target=self._tick, daemon=True)
             self._ticker.start()
@@ -79,7 +82,10 @@ class StageProgress:
         key = materialization.asset_key.path
         metadata = {name: value.value for name, value in materialization.metadata.items()}
         if len(key) == 2:
-            self._counts["tables"] += 1
+            # A table of the partitioned marts is built once for each quarter run.
+            self._tables.add(tuple(key))
+            if materialization.partition:
+                self._quarters.add(materialization.partition)
         if key == ["raw", "folder_scans"] and "files_in_folder" in metadata:
             self._details["files"] = f"{metadata['files_in_folder']} files"
         elif key == ["raw", "returns"] and "dagster/row_count" in metadata:
@@ -94,8 +100,11 @@ class StageProgress:
             seconds = time.monotonic() - self._started
             counts = self._counts
             parts = [self._details[name] for name in _DETAIL_ORDER if name in self._details]
-            if counts["tables"]:
-                parts.append(f"{counts['tables']} table{'s' if counts['tables'] != 1 else ''}")
+            if self._tables:
+                tables = len(self._tables)
+                parts.append(f"{tables} table{'s' if tables != 1 else ''}")
+            if len(self._quarters) > 1:
+                parts.append(f"{len(self._quarters)} quarters")
             checks = sum(counts[f"checks {outcome}"] for outcome in _CHECK_OUTCOMES)
             if checks:
                 parts.append(f"{checks} check{'s' if checks != 1 else ''}")

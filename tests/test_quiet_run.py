@@ -40,6 +40,11 @@ def test_a_run_shows_its_stages_not_dagsters_event_log(printed) -> None:
     assert re.fullmatch(r"  ingest returns +\d+\.\d s  10 files; 287 rows; 5 tables", stages[1])
     assert re.fullmatch(r"  quarterly reports +\d+\.\d s  4 report files", stages[-1])
     assert any(re.fullmatch(r"  published warehouse +\d+\.\d s  published", s) for s in stages)
+    # A table of the partitioned marts is counted once, however many quarters were run.
+    assert any(
+        re.fullmatch(r"  marts models by quarter +\d+\.\d s  4 tables; 3 quarters; 4 checks", s)
+        for s in stages
+    )
 
 
 def test_the_summary_counts_tables_by_schema_and_only_tables(printed) -> None:
@@ -151,3 +156,21 @@ def test_an_error_nobody_foresaw_is_one_sentence_naming_the_log_that_holds_it(
         f"The details are in {log}: send that file to whoever looks after the pipeline."
     )
     assert 'raise KeyError("a thing nobody foresaw")' in log.read_text()
+
+
+def test_the_readme_quotes_what_the_run_prints(printed) -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    quoted = readme.split("```\nBuilding ", 1)[1].split("```", 1)[0]
+    stage = re.compile(r"  (.+?) +\d+\.\d s  (.*)")
+
+    def stages(text: str) -> list[tuple[str, ...]]:
+        """Each stage and its counts; the seconds vary from run to run."""
+        return [match.groups() for match in map(stage.fullmatch, text.splitlines()) if match]
+
+    assert stages(quoted) == stages(printed[0])
+    facts = ("Quarters:", "Files:", "Rows:", "Tables built:", "Checks:", "  WARN", "  found by")
+    assert [line for line in quoted.splitlines() if line.startswith(facts)] == [
+        line for line in summary_lines(printed[0]) if line.startswith(facts)
+    ]
+    findings = re.compile(r"Data quality of the quarters run: [^:]+:")
+    assert findings.search(quoted).group() == findings.search(printed[0]).group()
