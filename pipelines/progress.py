@@ -53,7 +53,7 @@ class StageProgress:
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
             if evaluation.check_name == FINDINGS_CHECK:
-                self._counts["found something" if not evaluation.passed else "found nothing"] += 1
+                self._counts["found something"] += not evaluation.passed
             elif evaluation.passed:
                 self._counts["checks passed"] += 1
             elif evaluation.blocking or evaluation.severity.value == "ERROR":
