@@ -11,9 +11,8 @@ UV := .tools/bin/uv
 VENV := .venv
 
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
-export DAGSTER_HOME := $(CURDIR)
-export DAGSTER_STORAGE_DIR := $(CURDIR)/.dagster
-export DAGSTER_COMPUTE_LOGS_DIR := $(CURDIR)/.dagster/compute_logs
+# Where things are is settings.toml's to say: the command line and `make dev`
+# read it, and keep Dagster's history of a warehouse beside it.
 
 # The report tests render in Debian's Chromium (driven by Playwright, which
 # downloads no browser of its own).
@@ -32,9 +31,10 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Dagster's UI on http://127.0.0.1:3000: the assets, their lineage and checks.
+# Dagster's UI on http://127.0.0.1:3000: the assets, their lineage and checks,
+# the history of the settings' warehouse.
 dev: $(VENV)/.synced
-	$(VENV)/bin/dagster dev
+	$(VENV)/bin/python -m pipelines dev
 
 setup: $(VENV)/.synced
 

@@ -56,7 +56,7 @@ def observation_history(context: AssetExecutionContext, warehouse: Warehouse) ->
         (before,) = fetch_row(connection, "SELECT count(*) FROM audit.observation_history")
         connection.execute(
             f"INSERT INTO audit.observation_history BY NAME {increment}",
-            {"run_id": context.run_id, "recorded_at": recorded_at},
+            {"run_id": context.run.run_id, "recorded_at": recorded_at},
         )
         (after,) = fetch_row(connection, "SELECT count(*) FROM audit.observation_history")
     return MaterializeResult(

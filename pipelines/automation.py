@@ -3,8 +3,8 @@ the returns folder. Both are off until someone turns them on (see the README), a
 they run only while the Dagster daemon runs (`make dev` starts one).
 
 - The schedule runs the quarter that has just closed, a number of days after it
-  closed, since returns arrive late: QUARTERLY_RUN_DAYS_AFTER_QUARTER_END
-  (default 28, at most 28 so that every month has the day; 06:00 UK time).
+  closed, since returns arrive late: `days_after_quarter_end` in the settings
+  file (at most 28 so that every month has the day; 06:00 UK time).
 - The sensor looks at the returns folder every minute and runs the quarter of
   every return that is new or has changed since it last looked.
 """
@@ -12,7 +12,6 @@ they run only while the Dagster daemon runs (`make dev` starts one).
 from __future__ import annotations
 
 import json
-import os
 
 from dagster import (
     DefaultScheduleStatus,
@@ -32,33 +31,27 @@ from assets.return_files import discover_returns
 from pipelines.partitions import add_quarters, quarter_closed_before, quarters_of_files
 from pipelines.resources import ReturnsFolder
 
-DAYS_AFTER_QUARTER_END_VARIABLE = "QUARTERLY_RUN_DAYS_AFTER_QUARTER_END"
-DEFAULT_DAYS_AFTER_QUARTER_END = 28
-
 
 def quarterly_cron(days_after_quarter_end: int) -> str:
     """At 06:00 on that day of the month after each quarter ends (July, October, January,
     April): the day of the month is the number of days after quarter end."""
     if not 1 <= days_after_quarter_end <= 28:
         raise ValueError(
-            f"{DAYS_AFTER_QUARTER_END_VARIABLE} must be 1 to 28 (a day every month has), "
+            "the days after quarter end must be 1 to 28 (a day every month has), "
             f"not {days_after_quarter_end}"
         )
     return f"0 6 {days_after_quarter_end} 1,4,7,10 *"
 
 
-def _days_after_quarter_end() -> int:
-    return int(os.environ.get(DAYS_AFTER_QUARTER_END_VARIABLE, DEFAULT_DAYS_AFTER_QUARTER_END))
-
-
-def build_quarterly_schedule(job_name: str) -> ScheduleDefinition:
+def build_quarterly_schedule(job_name: str, days_after_quarter_end: int) -> ScheduleDefinition:
     @schedule(
         job_name=job_name,
-        cron_schedule=quarterly_cron(_days_after_quarter_end()),
+        cron_schedule=quarterly_cron(days_after_quarter_end),
         execution_timezone="Europe/London",
         default_status=DefaultScheduleStatus.STOPPED,
-        description="Builds the financial quarter that has just closed, "
-        f"${DAYS_AFTER_QUARTER_END_VARIABLE} days after it closed.",
+        description="Builds the financial quarter that has just closed, at 06:00 UK time "
+        f"{days_after_quarter_end} days after it closed (days_after_quarter_end in the "
+        "settings file).",
     )
     def quarterly_run(context: ScheduleEvaluationContext) -> RunRequest:
         quarter = quarter_closed_before(context.scheduled_execution_time)

@@ -1,15 +1,21 @@
 """The command line.
 
     python -m pipelines run [--period 2024-25-Q2 ...] [--returns-dir DIR] [--warehouse PATH]
-    python -m pipelines report --period 2024-25-Q2 [--warehouse PATH]
-    python -m pipelines prune --older-than-days 365
+                            [--reports-dir DIR] [--expected-returns CSV] [--verbose]
+    python -m pipelines report --period 2024-25-Q2 [--warehouse PATH] [--reports-dir DIR]
+    python -m pipelines prune --older-than-days 365 [--warehouse PATH]
     python -m pipelines validate FILE_OR_FOLDER... [--warehouse PATH] [--replaces RETURN_PATH]
+    python -m pipelines dev          (Dagster's UI and daemon: what `make dev` runs)
+
+The folders and files default to the settings file, settings.toml (see
+pipelines/settings.py); an option here overrides a setting for this run only.
 
 `run` executes the same Dagster job as `dagster dev`'s "Materialize all", in
-this process, recorded in the project's Dagster storage, and prints what a
-person needs to know: what was read, what was rejected and why, what was
-built, what the checks found, whether the warehouse was published. Without
---period it builds every financial quarter a return in the folder is as at.
+this process, recorded in the warehouse's own Dagster history beside it. It
+prints each stage as it ends, then what a person needs to know: what was read,
+what was rejected and why, what was built, what the checks and the data-quality
+checks found, where the reports went, whether the warehouse was published.
+Without --period it builds every financial quarter a return in the folder is as at.
 """
 
 from __future__ import annotations
@@ -17,27 +23,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.paths import (
-    DEFAULT_EXPECTED_RETURNS,
-    DEFAULT_REPORTS_DIR,
-    DEFAULT_RETURNS_DIR,
-    DEFAULT_WAREHOUSE,
-    EXPECTATIONS_DIR,
-    PROJECT_ROOT,
-)
+from pipelines.paths import EXPECTATIONS_DIR, PROJECT_ROOT
+from pipelines.printable import escaped, quoted_name
+from pipelines.settings import Settings, SettingsError, history_of, load_settings
 
 
-def use_project_dagster_home() -> None:
-    """Point Dagster at the project's dagster.yaml and git-ignored storage, unless set."""
-    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
-    storage = Path(os.environ.setdefault("DAGSTER_STORAGE_DIR", str(PROJECT_ROOT / ".dagster")))
+def use_history_of(warehouse: Path) -> None:
+    """Point Dagster at the project's dagster.yaml and at the warehouse's own history,
+    `warehouse.dagster/` beside it (DAGSTER_STORAGE_DIR, where set, says otherwise)."""
+    os.environ["DAGSTER_HOME"] = str(PROJECT_ROOT)
+    storage = Path(os.environ.setdefault("DAGSTER_STORAGE_DIR", str(history_of(warehouse))))
     os.environ.setdefault("DAGSTER_COMPUTE_LOGS_DIR", str(storage / "compute_logs"))
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipelines",
         description=__doc__,
@@ -56,20 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--returns-dir",
         type=Path,
-        default=DEFAULT_RETURNS_DIR,
-        help=f"folder of returns, searched recursively (default: {DEFAULT_RETURNS_DIR})",
+        default=settings.returns_dir,
+        help=f"folder of returns, searched recursively (setting: {settings.returns_dir})",
     )
     run.add_argument(
         "--warehouse",
         type=Path,
-        default=DEFAULT_WAREHOUSE,
-        help=f"the published DuckDB file (default: {DEFAULT_WAREHOUSE})",
+        default=settings.warehouse,
+        help=f"the published DuckDB file (setting: {settings.warehouse})",
     )
     run.add_argument(
         "--expected-returns",
         type=Path,
-        default=DEFAULT_EXPECTED_RETURNS,
-        help=f"the expected-returns register (default: {DEFAULT_EXPECTED_RETURNS})",
+        default=settings.expected_returns,
+        help=f"the expected-returns register (setting: {settings.expected_returns})",
     )
     run.add_argument(
         "--expectations-dir",
@@ -80,13 +84,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--reports-dir",
         type=Path,
-        default=DEFAULT_REPORTS_DIR,
-        help=f"where the data-quality report goes (default: {DEFAULT_REPORTS_DIR})",
+        help=f"where the reports go (setting: {settings.reports_dir}; for another "
+        "--warehouse, a folder beside it named after it, warehouse.reports/)",
+    )
+    run.add_argument(
+        "--verbose", action="store_true", help="show Dagster's own log of the run as well"
     )
     prune = commands.add_parser(
         "prune", help="delete Dagster's records of runs (and their event logs) older than N days"
     )
     prune.add_argument("--older-than-days", type=int, required=True, metavar="N")
+    prune.add_argument(
+        "--warehouse",
+        type=Path,
+        default=settings.warehouse,
+        help=f"the warehouse whose history is pruned (setting: {settings.warehouse})",
+    )
     report = commands.add_parser(
         "report", help="write a quarter's reports (HTML and Excel) from the published warehouse"
     )
@@ -94,14 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--warehouse",
         type=Path,
-        default=DEFAULT_WAREHOUSE,
-        help=f"the published DuckDB file (default: {DEFAULT_WAREHOUSE})",
+        default=settings.warehouse,
+        help=f"the published DuckDB file (setting: {settings.warehouse})",
     )
     report.add_argument(
         "--reports-dir",
         type=Path,
-        default=DEFAULT_REPORTS_DIR,
-        help=f"reports go in its quarterly/ folder (default: {DEFAULT_REPORTS_DIR})",
+        help=f"reports go in its quarterly/ folder (setting: {settings.reports_dir})",
     )
     validate = commands.add_parser(
         "validate",
@@ -121,16 +133,16 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--warehouse",
         type=Path,
-        default=DEFAULT_WAREHOUSE,
+        default=settings.warehouse,
         help=f"the published DuckDB file whose history the files are judged against, read "
-        f"only (default: {DEFAULT_WAREHOUSE})",
+        f"only (setting: {settings.warehouse})",
     )
     validate.add_argument(
         "--returns-dir",
         type=Path,
-        default=DEFAULT_RETURNS_DIR,
+        default=settings.returns_dir,
         help="a file under this folder is judged as the new version of the file there "
-        f"(default: {DEFAULT_RETURNS_DIR})",
+        f"(setting: {settings.returns_dir})",
     )
     validate.add_argument(
         "--replaces",
@@ -142,19 +154,29 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--expected-returns",
         type=Path,
-        default=DEFAULT_EXPECTED_RETURNS,
-        help=f"the expected-returns register (default: {DEFAULT_EXPECTED_RETURNS})",
+        default=settings.expected_returns,
+        help=f"the expected-returns register (setting: {settings.expected_returns})",
     )
     commands.add_parser(
         "data-dictionary", help="rewrite docs/data-dictionary.md from the SQL models"
+    )
+    commands.add_parser(
+        "dev",
+        help="start Dagster's UI and daemon on the settings' warehouse (what `make dev` runs)",
     )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"python -m pipelines: {escaped(str(error))}", file=sys.stderr)
+        return 2
+    parser = _parser(settings)
     arguments = parser.parse_args(argv)
-    use_project_dagster_home()
+    warehouse = getattr(arguments, "warehouse", settings.warehouse).resolve()
+    use_history_of(warehouse)
     # Imported after the environment is set: Dagster reads it when the instance loads.
     if arguments.command == "data-dictionary":
         from pipelines.data_dictionary import DATA_DICTIONARY, write
@@ -162,8 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         write()
         print(f"Wrote {DATA_DICTIONARY}")
         return 0
+    if arguments.command == "dev":
+        return _dev()
     if arguments.command == "report":
-        return _report(parser, arguments)
+        reports_dir = settings.with_warehouse(warehouse, arguments.reports_dir).reports_dir
+        return _report(parser, arguments.period, warehouse, reports_dir.resolve())
     if arguments.command == "validate":
         return _validate(parser, arguments)
     if arguments.command == "prune":
@@ -172,9 +197,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         deleted = prune_runs(arguments.older_than_days)
         print(f"Deleted {deleted} run(s) older than {arguments.older_than_days} days.")
         return 0
+    return _run(parser, arguments, settings.with_warehouse(warehouse, arguments.reports_dir))
+
+
+def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Settings) -> int:
     if not arguments.returns_dir.is_dir():
-        parser.error(f"the returns folder {arguments.returns_dir} does not exist")
+        parser.error(f"the returns folder {quoted_name(arguments.returns_dir)} does not exist")
     from pipelines.partitions import reporting_period
+    from pipelines.progress import StageProgress
     from pipelines.run import run_pipeline
 
     for key in arguments.period:
@@ -182,19 +212,55 @@ def main(argv: Sequence[str] | None = None) -> int:
             reporting_period(key)
         except ValueError as error:
             parser.error(str(error))
-    outcome = run_pipeline(
-        arguments.returns_dir.resolve(),
-        arguments.warehouse.resolve(),
-        quarters=arguments.period,
-        reports_dir=arguments.reports_dir.resolve(),
-        expected_returns=arguments.expected_returns.resolve(),
-        expectations_dir=arguments.expectations_dir.resolve(),
+    progress = StageProgress()
+    progress.line(
+        f"Building {quoted_name(run.warehouse)} from the returns in "
+        f"{quoted_name(arguments.returns_dir.resolve())}"
     )
-    print(outcome.summary())
+    try:
+        outcome = run_pipeline(
+            arguments.returns_dir.resolve(),
+            run.warehouse,
+            quarters=arguments.period,
+            reports_dir=run.reports_dir.resolve(),
+            expected_returns=arguments.expected_returns.resolve(),
+            expectations_dir=arguments.expectations_dir.resolve(),
+            on_event=progress,
+            verbose=arguments.verbose,
+        )
+    except Exception as error:  # noqa: BLE001 - the one place an unforeseen error is caught
+        log = _write_crash_log(run.warehouse)
+        print(
+            f"\nThe run stopped on an error the pipeline does not expect ({escaped(str(error))}). "
+            f"The details are in {quoted_name(log)}: send that file to whoever looks after "
+            "the pipeline.",
+            file=sys.stderr,
+        )
+        return 1
+    progress.line("")
+    progress.line(outcome.summary())
     return 0 if outcome.succeeded else 1
 
 
-def _report(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> int:
+def _write_crash_log(warehouse: Path) -> Path:
+    import datetime as dt
+    import tempfile
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    for folder in (history_of(warehouse) / "failed-runs", Path(tempfile.gettempdir())):
+        path = folder / f"run-{stamp}-stopped.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(traceback.format_exc(), encoding="utf-8")
+        except OSError:
+            continue
+        return path
+    raise RuntimeError("no folder could hold the log of the error")
+
+
+def _report(
+    parser: argparse.ArgumentParser, period_key: str, warehouse: Path, reports_dir: Path
+) -> int:
     import duckdb
 
     from pipelines.partitions import reporting_period
@@ -202,18 +268,18 @@ def _report(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> i
     from pipelines.resources import ReportsFolder
 
     try:
-        period = reporting_period(arguments.period)
+        period = reporting_period(period_key)
     except ValueError as error:
         parser.error(str(error))
-    if not arguments.warehouse.is_file():
-        parser.error(f"there is no warehouse at {arguments.warehouse}: run the pipeline first")
-    folder = ReportsFolder(path=str(arguments.reports_dir.resolve())).quarterly
-    with duckdb.connect(str(arguments.warehouse), read_only=True) as connection:
+    if not warehouse.is_file():
+        parser.error(f"there is no warehouse at {quoted_name(warehouse)}: run the pipeline first")
+    folder = ReportsFolder(path=str(reports_dir)).quarterly
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
         written = write_reports(connection, period, folder)
     if not written:
         print(f"The warehouse holds no returns as at {period}: no report written.")
         return 1
-    print("\n".join(f"Wrote {path}" for path in written))
+    print("\n".join(f"Wrote {quoted_name(path)}" for path in written))
     return 0
 
 
@@ -247,6 +313,19 @@ def _validate(parser: argparse.ArgumentParser, arguments: argparse.Namespace) ->
         parser.exit(2, f"{parser.prog} validate: {error}\n")
     print(describe(validation))
     return 1 if validation.must_fix.height else 0
+
+
+def _dev() -> int:
+    """`dagster dev` in the project folder, on the settings' warehouse and its history.
+    Dagster's notice that `dg dev` supersedes it is for Dagster's own projects: this one
+    is loaded from pyproject.toml, which `dagster dev` reads."""
+    from dagster import SupersessionWarning
+    from dagster._cli.dev import dev_command
+
+    os.chdir(PROJECT_ROOT)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=SupersessionWarning)
+        return dev_command.main(args=[], prog_name="dagster dev", standalone_mode=False) or 0
 
 
 if __name__ == "__main__":

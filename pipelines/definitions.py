@@ -1,4 +1,7 @@
-"""Everything Dagster loads, in one place: assets, checks, the job and resources."""
+"""Everything Dagster loads, in one place: assets, checks, the job and resources.
+
+The resources, the schedule and the sensor take their paths and days from the
+settings file (pipelines/settings.py), as the command line does."""
 
 from dagster import (
     AssetSelection,
@@ -24,6 +27,7 @@ from pipelines.resources import (
     ReturnsFolder,
     Warehouse,
 )
+from pipelines.settings import Settings, load_settings
 
 BUILD_WAREHOUSE_JOB = "build_warehouse"
 
@@ -66,6 +70,20 @@ build_warehouse = define_asset_job(
     executor_def=in_process_executor,
 )
 
+
+def resources_from(settings: Settings) -> dict[str, object]:
+    """The resources of a run with these settings."""
+    return {
+        "warehouse": Warehouse(path=str(settings.warehouse)),
+        "returns_folder": ReturnsFolder(path=str(settings.returns_dir)),
+        "reference": ReferenceData(expected_returns=str(settings.expected_returns)),
+        "expectation_suites": ExpectationSuites(),
+        "reports_folder": ReportsFolder(path=str(settings.reports_dir)),
+    }
+
+
+SETTINGS = load_settings()
+
 defs = Definitions(
     assets=[*table_assets, publish, quarterly_reports],
     asset_checks=[
@@ -73,13 +91,7 @@ defs = Definitions(
         *expectation_checks,
     ],
     jobs=[build_warehouse],
-    schedules=[build_quarterly_schedule(BUILD_WAREHOUSE_JOB)],
+    schedules=[build_quarterly_schedule(BUILD_WAREHOUSE_JOB, SETTINGS.days_after_quarter_end)],
     sensors=[build_returns_sensor(BUILD_WAREHOUSE_JOB)],
-    resources={
-        "warehouse": Warehouse(),
-        "returns_folder": ReturnsFolder(),
-        "reference": ReferenceData(),
-        "expectation_suites": ExpectationSuites(),
-        "reports_folder": ReportsFolder(),
-    },
+    resources=resources_from(SETTINGS),
 )

@@ -1,4 +1,6 @@
-"""Where the project keeps things, so every entry point agrees."""
+"""Where the project keeps its own things, so every entry point agrees. Where a run
+reads returns and writes the warehouse and reports is settings.toml's to say
+(pipelines/settings.py); the two paths below are the sample the project ships."""
 
 from __future__ import annotations
 
@@ -6,8 +8,6 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
-DEFAULT_RETURNS_DIR = PROJECT_ROOT / "data" / "raw"
-DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
-DEFAULT_EXPECTED_RETURNS = PROJECT_ROOT / "data" / "reference" / "expected_returns.csv"
 EXPECTATIONS_DIR = PROJECT_ROOT / "schemas" / "expectations"
-DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
+DEFAULT_RETURNS_DIR = PROJECT_ROOT / "data" / "raw"
+DEFAULT_EXPECTED_RETURNS = PROJECT_ROOT / "data" / "reference" / "expected_returns.csv"

@@ -1,4 +1,7 @@
-"""Resources: the DuckDB warehouse and the folder the returns arrive in."""
+"""Resources: the DuckDB warehouse and the folder the returns arrive in.
+
+Their paths have no defaults here: pipelines/definitions.py makes them from the
+settings file (pipelines/settings.py), the one place every entry point reads."""
 
 from __future__ import annotations
 
@@ -16,14 +19,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from pipelines.paths import (
-    DEFAULT_EXPECTED_RETURNS,
-    DEFAULT_REPORTS_DIR,
-    DEFAULT_RETURNS_DIR,
-    DEFAULT_WAREHOUSE,
-    EXPECTATIONS_DIR,
-    SQL_DIR,
-)
+from pipelines.paths import EXPECTATIONS_DIR, SQL_DIR
 
 
 def rule_macros_sql() -> str:
@@ -88,7 +84,7 @@ class Warehouse(ConfigurableResource):
     leaves the build file locked.
     """
 
-    path: str = str(DEFAULT_WAREHOUSE)
+    path: str
     # DuckDB's own memory, which it otherwise sets at 80% of the machine's: beyond this
     # it spills to a temporary folder beside the build, so a run over every council's
     # returns stays within a few GiB alongside the Python side of the run.
@@ -192,7 +188,7 @@ class Warehouse(ConfigurableResource):
 class ReturnsFolder(ConfigurableResource):
     """The folder the services' returns are read from (searched recursively)."""
 
-    path: str = str(DEFAULT_RETURNS_DIR)
+    path: str
 
     @property
     def root(self) -> Path:
@@ -202,7 +198,7 @@ class ReturnsFolder(ConfigurableResource):
 class ReferenceData(ConfigurableResource):
     """The performance team's own reference files: the expected-returns register."""
 
-    expected_returns: str = str(DEFAULT_EXPECTED_RETURNS)
+    expected_returns: str
 
     @property
     def expected_returns_path(self) -> Path:
@@ -222,7 +218,7 @@ class ExpectationSuites(ConfigurableResource):
 class ReportsFolder(ConfigurableResource):
     """Where reports are written (git-ignored): quarterly/ and data-quality/ inside it."""
 
-    path: str = str(DEFAULT_REPORTS_DIR)
+    path: str
 
     @property
     def quarterly(self) -> Path:

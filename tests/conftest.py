@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.paths import DEFAULT_RETURNS_DIR
+from pipelines.paths import DEFAULT_RETURNS_DIR, PROJECT_ROOT
 from pipelines.resources import load_rule_macros
 from pipelines.run import RunOutcome, run_pipeline
 
@@ -92,3 +95,27 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
 def sample_warehouse(sample_run: RunOutcome) -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect(str(sample_run.warehouse), read_only=True) as connection:
         yield connection
+
+
+def pipelines_command(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """`python -m pipelines ...` as a person runs it: Dagster's records go where the
+    command puts them, beside the warehouse, whatever the test runner's environment says."""
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("DAGSTER_")
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *arguments],
+        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def sample_command_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess, Path]:
+    """`python -m pipelines run` on the sample into a warehouse of its own, run once for
+    every test of what the command prints and leaves behind."""
+    folder = tmp_path_factory.mktemp("command-line")
+    warehouse = folder / "warehouse.duckdb"
+    return pipelines_command(folder, "run", "--warehouse", str(warehouse)), warehouse
