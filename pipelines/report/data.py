@@ -146,9 +146,16 @@ def load_quarter(
         SELECT
             now.authority, now.priority_number, now.tier, now.ref, now.indicator,
             now.frequency, now.polarity, last_outturn.last_year_outturn, now.annual_target,
-            now.period_target, now.period_target_basis, now.value_as_at,
-            now.value_as_at_period_key, now.is_lagged, now.variance_pct,
-            now.performance_status, now.trend, now.trend_basis,
+            -- The committee's report is the period as published: judged on the period's
+            -- own returns, as the summary tables beside it count.
+            now.published_period_target AS period_target,
+            now.published_period_target_basis AS period_target_basis,
+            now.published_value_as_at AS value_as_at,
+            now.published_value_as_at_period_key AS value_as_at_period_key,
+            coalesce(now.published_value_as_at_period_key <> now.period_key, false) AS is_lagged,
+            now.published_variance_pct AS variance_pct,
+            now.published_performance_status AS performance_status,
+            now.published_trend AS trend, now.published_trend_basis AS trend_basis,
             now.comparative_quartile, now.comparator_period, now.commentary,
             quarters.cells AS quarter_cells, quarters.keys AS quarter_keys
         FROM marts.fct_indicator_observations AS now
