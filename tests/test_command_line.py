@@ -19,12 +19,12 @@ def test_run_builds_the_warehouse_and_prints_what_it_did(sample_command_run) -> 
     assert "Quarters: 2021-22-Q2, 2021-22-Q4, 2024-25-Q2" in summary
     assert "Files: 10 in the folder: 10 loaded, 0 rejected" in summary
     assert "Rows: 287 read = 287 valid + 0 rejected" in summary
-    assert "marts 11" in summary
     assert f"Warehouse: {warehouse} (published)" in summary
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         marts = connection.sql(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
         ).fetchall()
+    assert f"marts {len(marts)}," in summary
     assert [name for (name,) in marts] == [
         "dim_indicators", "dim_periods", "dim_priorities", "fct_comparator_position",
         "fct_indicator_observations", "fct_indicator_quartiles", "fct_milestone_progress",
