@@ -1,6 +1,7 @@
 """The command line.
 
     python -m pipelines run [--period 2024-25-Q2 ...] [--returns-dir DIR] [--warehouse PATH]
+                            [--force]
     python -m pipelines report --period 2024-25-Q2 [--warehouse PATH]
     python -m pipelines prune --older-than-days 365
 
@@ -9,6 +10,8 @@ this process, recorded in the project's Dagster storage, and prints what a
 person needs to know: what was read, what was rejected and why, what was
 built, what the checks found, whether the warehouse was published. Without
 --period it builds every financial quarter a return in the folder is as at.
+When nothing it would read has changed since the run that last published the
+warehouse (pipelines/up_to_date.py), it says so and does nothing; --force runs anyway.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pipelines.paths import (
     EXPECTATIONS_DIR,
     PROJECT_ROOT,
 )
+from pipelines.up_to_date import RunInputs
 
 
 def use_project_dagster_home() -> None:
@@ -82,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_REPORTS_DIR,
         help=f"where the data-quality report goes (default: {DEFAULT_REPORTS_DIR})",
     )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when nothing has changed since the last published run",
+    )
     prune = commands.add_parser(
         "prune", help="delete Dagster's records of runs (and their event logs) older than N days"
     )
@@ -129,6 +138,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not arguments.returns_dir.is_dir():
         parser.error(f"the returns folder {arguments.returns_dir} does not exist")
+    inputs = RunInputs(
+        arguments.returns_dir.resolve(),
+        arguments.warehouse.resolve(),
+        arguments.period,
+        arguments.expected_returns.resolve(),
+        arguments.expectations_dir.resolve(),
+        arguments.reports_dir.resolve(),
+    )
+    # Checked before Dagster is imported: an up-to-date warehouse answers at once.
+    fingerprint = inputs.fingerprint()
+    unchanged = inputs.unchanged_since_last_published_run(fingerprint)
+    if unchanged and not arguments.force:
+        print(unchanged)
+        return 0
     from pipelines.partitions import reporting_period
     from pipelines.run import run_pipeline
 
@@ -146,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         expectations_dir=arguments.expectations_dir.resolve(),
     )
     print(outcome.summary())
+    if outcome.succeeded and outcome.published:
+        inputs.record_published(fingerprint, outcome.run_id)
     return 0 if outcome.succeeded else 1
 
 
