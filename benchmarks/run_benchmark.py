@@ -489,10 +489,13 @@ def machine() -> str:
         f"{name} {metadata.version(name)}"
         for name in ("dagster", "duckdb", "polars", "pandera", "great-expectations")
     )
+    # Other processes on the machine slow every figure alike; the load says how busy it was.
+    load = ", ".join(f"{average:.1f}" for average in os.getloadavg())
     return (
         f"{cpu}, {len(os.sched_getaffinity(0))} cores available, "
         f"{memory_kib / 2**20:.0f} GiB memory; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}; {versions}"
+        f"Python {platform.python_version()}; {versions}; load average (1, 5, 15 min) "
+        f"when written: {load}"
     )
 
 
