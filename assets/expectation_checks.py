@@ -120,7 +120,12 @@ def _validate_suite(
         .add_batch_definition_whole_dataframe("whole table")
         .get_batch(batch_parameters={"dataframe": batch_frame})
     )
-    validation = batch.validate(expectations)
+    # BASIC, not the default SUMMARY: SUMMARY adds the unexpected values' counts and row
+    # indexes, metrics that nearly doubled the suites' time, for figures nothing here keeps.
+    validation = batch.validate(
+        expectations,
+        result_format={"result_format": "BASIC", "partial_unexpected_count": EXAMPLES_KEPT},
+    )
     return pl.DataFrame(
         [
             {

@@ -1,7 +1,7 @@
 """The benchmark: the pipeline as users run it, against the bare engine, at three scales.
 
-    make benchmark                      # every scale, 3 runs of each measure
-    .venv/bin/python -m benchmarks.run_benchmark --scales sample,small --repeats 5
+    make benchmark                      # every scale, 3 runs of each measure, and the tests
+    .venv/bin/python -m benchmarks.run_benchmark --scales sample,medium --repeats 2 --no-tests
 
 For each scale it generates synthetic returns (benchmarks/generate_returns.py,
 cached in benchmarks/.work/) and measures, in separate processes so that each
@@ -10,13 +10,16 @@ starts cold:
 - the whole pipeline as the README runs it (`python -m pipelines run`), with a
   fresh warehouse and fresh Dagster storage: wall time, peak memory, and the
   time of each stage inside it, read from the run's Dagster event log;
-- the bare reference (benchmarks/reference.sql): the same core work in one
-  DuckDB script on the same files;
+- the bare reference (benchmarks/reference.py and reference.sql): the same core
+  work on the same files, the fastest honest way DuckDB can do it; every run
+  checks that its summary marts hold the pipeline's figures;
 - adding one quarter to that history (`run --period` on the warehouse the full
   run left), against rebuilding everything with that quarter from nothing.
 
-`sample` is the README's own run on data/raw. The table (median and min-max
-over the repeats) and the targets met or missed are printed and written to
+`sample` is the README's own run on data/raw, cold and then warm (the same command
+again with nothing changed). Unless --no-tests, it also times the test suite
+(`pytest`, as `make test` runs it). The table (median and min-max over the
+repeats) and every target, met or missed, are printed and written to
 benchmarks/results.md with the machine they came from.
 """
 
@@ -36,6 +39,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import duckdb
+
 from benchmarks.generate_returns import generate, quarter_at, write_expected_returns
 from pipelines.partitions import partition_key
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_RETURNS_DIR, PROJECT_ROOT
@@ -43,7 +48,6 @@ from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_RETURNS_DIR, PROJE
 BENCHMARKS = PROJECT_ROOT / "benchmarks"
 WORK = BENCHMARKS / ".work"
 RESULTS = BENCHMARKS / "results.md"
-REFERENCE_SQL = BENCHMARKS / "reference.sql"
 SEED = 7
 # Bumped when the generator changes, so data from an older generator is not reused.
 GENERATOR_VERSION = 2
@@ -75,11 +79,13 @@ SCALES = {
     "large": Scale("large", 400, 12, 300),
 }
 
-# Targets of issue 6, on a 2-core machine.
+# Targets of issue 13, on a 2-core machine.
 PIPELINE_OVER_REFERENCE = 2.0
 PEAK_MEMORY = 4 * GIB
 ADD_QUARTER_OVER_REBUILD = 0.15
 SAMPLE_COLD_SECONDS = 10.0
+SAMPLE_WARM_SECONDS = 3.0
+TEST_SUITE_SECONDS = 120.0
 
 
 @dataclass
@@ -122,8 +128,10 @@ def prepare(scale: Scale) -> Inputs:
     return Inputs(history, with_next, register, next_key, int(done.read_text()))
 
 
-def measure_process(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall time and peak resident memory of a process started cold."""
+def measure_process(
+    command: list[str], env: dict[str, str] | None = None
+) -> tuple[float, int, str]:
+    """Wall time, peak resident memory and output of a process started cold."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -132,13 +140,15 @@ def measure_process(command: list[str], env: dict[str, str] | None = None) -> tu
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
+    text = output.decode(errors="replace")
     if process.returncode != 0:
-        tail = output.decode(errors="replace")[-3000:]
-        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{tail}")
-    return seconds, usage.ru_maxrss * 1024
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{text[-3000:]}")
+    return seconds, usage.ru_maxrss * 1024, text
 
 
-def run_pipeline(inputs: Inputs, returns: Path, workdir: Path, periods: list[str]) -> Measure:
+def run_pipeline(
+    inputs: Inputs, returns: Path, workdir: Path, periods: list[str], *, warm: bool = False
+) -> Measure:
     storage = workdir / "dagster"
     env = {
         **os.environ,
@@ -155,7 +165,12 @@ def run_pipeline(inputs: Inputs, returns: Path, workdir: Path, periods: list[str
     for period in periods:
         command += ["--period", period]
     started = time.time()
-    seconds, peak = measure_process(command, env)
+    seconds, peak, output = measure_process(command, env)
+    if warm:
+        # Nothing changed since the run before: no Dagster run, so no stages to read.
+        if "Nothing changed" not in output:
+            raise RuntimeError(f"the warm run ran the pipeline again:\n{output[-3000:]}")
+        return Measure(seconds, peak)
     return Measure(seconds, peak, stage_times(storage, started, seconds))
 
 
@@ -219,13 +234,47 @@ def stage_of(step_key: str) -> str:
     return "SQL models and their checks"
 
 
+# What the reference and the pipeline must agree on: each summary mart's counts.
+COMPARED_MARTS = {
+    "mart_priority_performance": "n_with_data, n_met, n_within, n_not_met, n_data_gaps",
+    "mart_priority_trend": "n_with_data, n_improved, n_worse, n_same",
+    "mart_quartile_distribution": "n_with_data, n_q1, n_q2, n_q3, n_q4",
+}
+
+
+def compare_marts(pipeline_warehouse: Path, reference_database: Path) -> list[str]:
+    """Where the reference's summary marts differ from the pipeline's: nothing, or a line
+    per mart naming how many rows differ and the first of them."""
+    differences = []
+    with duckdb.connect() as connection:
+        connection.execute(f"ATTACH '{pipeline_warehouse}' AS pipeline (READ_ONLY)")
+        connection.execute(f"ATTACH '{reference_database}' AS reference (READ_ONLY)")
+        for mart, counts in COMPARED_MARTS.items():
+            columns = f"authority, reporting_period, priority, {counts}"
+            different = connection.sql(
+                f"(SELECT 'pipeline' AS side, {columns} FROM pipeline.marts.{mart} "
+                f"EXCEPT ALL SELECT 'pipeline', {columns} FROM reference.{mart}) UNION ALL "
+                f"(SELECT 'reference', {columns} FROM reference.{mart} "
+                f"EXCEPT ALL SELECT 'reference', {columns} FROM pipeline.marts.{mart}) "
+                "ORDER BY authority, reporting_period, priority, side"
+            ).fetchall()
+            if different:
+                differences.append(f"{mart}: {len(different)} rows differ, e.g. {different[:2]}")
+    return differences
+
+
 def run_reference(returns: Path, workdir: Path) -> Measure:
-    script = REFERENCE_SQL.read_text().replace("{returns_glob}", f"{returns}/**/*.csv")
-    (workdir / "reference.sql").write_text(script)
-    code = "import duckdb, sys; duckdb.connect(sys.argv[2]).execute(open(sys.argv[1]).read())"
-    command = [sys.executable, "-c", code, str(workdir / "reference.sql"),
+    command = [sys.executable, "-m", "benchmarks.reference", str(returns),
                str(workdir / "reference.duckdb")]  # fmt: skip
-    return Measure(*measure_process(command))
+    seconds, peak, _ = measure_process(command)
+    return Measure(seconds, peak)
+
+
+def run_tests() -> Measure:
+    """The test suite as `make test` runs it (lint apart: seconds, and not a test)."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    seconds, peak, _ = measure_process(command)
+    return Measure(seconds, peak)
 
 
 @dataclass
@@ -233,7 +282,10 @@ class ScaleResult:
     scale: Scale
     inputs: Inputs
     pipeline: list[Measure] = field(default_factory=list)
+    warm: list[Measure] = field(default_factory=list)
     reference: list[Measure] = field(default_factory=list)
+    # Per repeat, where the reference's marts differ from the pipeline's (nothing: agreed).
+    disagreements: list[list[str]] = field(default_factory=list)
     add_quarter: list[Measure] = field(default_factory=list)
     rebuild: list[Measure] = field(default_factory=list)
 
@@ -250,8 +302,12 @@ def bench(scale: Scale, repeats: int) -> ScaleResult:
                 folder.mkdir()
             result.pipeline.append(run_pipeline(inputs, inputs.history, full, []))
             if inputs.next_quarter is None:
+                result.warm.append(run_pipeline(inputs, inputs.history, full, [], warm=True))
                 continue
             result.reference.append(run_reference(inputs.history, reference))
+            result.disagreements.append(
+                compare_marts(full / "warehouse.duckdb", reference / "reference.duckdb")
+            )
             result.add_quarter.append(
                 run_pipeline(inputs, inputs.with_next_quarter, full, [inputs.next_quarter])
             )
@@ -277,7 +333,7 @@ def peak(measures: list[Measure]) -> int:
     return max(m.peak_bytes for m in measures)
 
 
-def report(results: list[ScaleResult]) -> str:
+def report(results: list[ScaleResult], tests: Measure | None) -> str:
     lines = [
         "| scale | authorities x quarters x indicators | measure | median s | min-max s "
         "| peak memory MiB |",
@@ -286,6 +342,7 @@ def report(results: list[ScaleResult]) -> str:
     for result in results:
         for label, measures in (
             ("pipeline, cold, every quarter", result.pipeline),
+            ("pipeline, warm: the same run again, nothing changed", result.warm),
             ("bare DuckDB reference", result.reference),
             ("add one quarter to that history", result.add_quarter),
             ("rebuild with that quarter", result.rebuild),
@@ -296,6 +353,11 @@ def report(results: list[ScaleResult]) -> str:
                     f"| {result.scale.name} | {size_cell(result)} | {label} | {middle} | {spread} "
                     f"| {peak(measures) / 2**20:.0f} |"
                 )
+    if tests is not None:
+        lines.append(
+            f"| tests | | the test suite (pytest) | {tests.seconds:.1f} | | "
+            f"{tests.peak_bytes / 2**20:.0f} |"
+        )
     lines += ["", "Ratios, measured in the same run:", ""]
     for result in results:
         if result.reference:
@@ -304,6 +366,18 @@ def report(results: list[ScaleResult]) -> str:
                 f"{median(result.pipeline) / median(result.reference):.1f}x; "
                 f"add one quarter / rebuild = "
                 f"{median(result.add_quarter) / median(result.rebuild):.0%}"
+            )
+    lines += ["", "The reference's summary marts against the pipeline's, on the same files:", ""]
+    for result in results:
+        if result.disagreements:
+            differing = [line for repeat in result.disagreements for line in repeat]
+            lines.append(
+                f"- {result.scale.name}: "
+                + (
+                    "the same figures in every run (" + ", ".join(COMPARED_MARTS) + ")"
+                    if not differing
+                    else "DIFFERENT: " + "; ".join(differing[:3])
+                )
             )
     lines += ["", "Where the pipeline's time goes (median seconds per stage):", ""]
     runs = [(f"{r.scale.name}, cold", r.pipeline) for r in results] + [
@@ -319,11 +393,11 @@ def report(results: list[ScaleResult]) -> str:
             for _, measures in runs
         ]
         lines.append(f"| {stage} | {' | '.join(cells)} |")
-    lines += ["", "Targets:", "", *targets(results)]
+    lines += ["", "Targets:", "", *targets(results, tests)]
     return "\n".join(lines)
 
 
-def targets(results: list[ScaleResult]) -> list[str]:
+def targets(results: list[ScaleResult], tests: Measure | None) -> list[str]:
     by_name = {r.scale.name: r for r in results}
     verdicts = []
     if large := by_name.get("large"):
@@ -354,6 +428,8 @@ def targets(results: list[ScaleResult]) -> list[str]:
                 large.add_quarter,
             )
         )
+    else:
+        verdicts.append("- NOT MEASURED: the large-scale targets (the large scale was not run)")
     if sample := by_name.get("sample"):
         took = median(sample.pipeline)
         verdicts.append(
@@ -363,7 +439,28 @@ def targets(results: list[ScaleResult]) -> list[str]:
                 sample.pipeline,
             )
         )
-    return verdicts or ["- (no target is measured at these scales)"]
+        took = median(sample.warm)
+        verdicts.append(
+            verdict(
+                took < SAMPLE_WARM_SECONDS,
+                f"sample: the same run again with nothing changed, under "
+                f"{SAMPLE_WARM_SECONDS:.0f} s: {took:.1f} s",
+                None,
+            )
+        )
+    else:
+        verdicts.append("- NOT MEASURED: the sample's cold and warm runs (not run)")
+    if tests is not None:
+        verdicts.append(
+            verdict(
+                tests.seconds < TEST_SUITE_SECONDS,
+                f"the test suite under {TEST_SUITE_SECONDS:.0f} s: {tests.seconds:.0f} s",
+                None,
+            )
+        )
+    else:
+        verdicts.append("- NOT MEASURED: the test suite (--no-tests)")
+    return verdicts
 
 
 def verdict(met: bool, text: str, breakdown: list[Measure] | None) -> str:
@@ -392,20 +489,25 @@ def machine() -> str:
         f"{name} {metadata.version(name)}"
         for name in ("dagster", "duckdb", "polars", "pandera", "great-expectations")
     )
+    # Other processes on the machine slow every figure alike; the load says how busy it was.
+    load = ", ".join(f"{average:.1f}" for average in os.getloadavg())
     return (
         f"{cpu}, {len(os.sched_getaffinity(0))} cores available, "
         f"{memory_kib / 2**20:.0f} GiB memory; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}; {versions}"
+        f"Python {platform.python_version()}; {versions}; load average (1, 5, 15 min) "
+        f"when written: {load}"
     )
 
 
-def write_results(path: Path, results: list[ScaleResult], started: dt.datetime) -> None:
+def write_results(
+    path: Path, results: list[ScaleResult], tests: Measure | None, started: dt.datetime
+) -> None:
     runs = ", ".join(f"{r.scale.name} {len(r.pipeline)}" for r in results)
     path.write_text(
         "# Benchmark results\n\n"
         f"Measured {started:%Y-%m-%d %H:%M} UTC by `python -m benchmarks.run_benchmark "
         f"{' '.join(sys.argv[1:])}`; runs of each measure: {runs}.\n\n"
-        f"Machine: {machine()}.\n\n{report(results)}\n"
+        f"Machine: {machine()}.\n\n{report(results, tests)}\n"
     )
 
 
@@ -418,6 +520,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measure")
     parser.add_argument("--large-repeats", type=int, help="runs at the large scale, if fewer")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the table")
+    parser.add_argument("--no-tests", action="store_true", help="do not time the test suite")
     arguments = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     scales = [SCALES[name] for name in arguments.scales.split(",")]
@@ -428,8 +531,13 @@ def main() -> None:
         large = scale.name == "large" and arguments.large_repeats is not None
         results.append(bench(scale, arguments.large_repeats if large else arguments.repeats))
         # Written after each scale, so a long run stopped part-way keeps what it measured.
-        write_results(arguments.results, results, started)
-    print(report(results))
+        write_results(arguments.results, results, None, started)
+    tests = None
+    if not arguments.no_tests:
+        print("tests (pytest)", flush=True)
+        tests = run_tests()
+        write_results(arguments.results, results, tests, started)
+    print(report(results, tests))
     print(f"\nWritten to {arguments.results}")
 
 

@@ -1,7 +1,7 @@
 """The command line.
 
     python -m pipelines run [--period 2024-25-Q2 ...] [--returns-dir DIR] [--warehouse PATH]
-                            [--reports-dir DIR] [--expected-returns CSV] [--verbose]
+                            [--reports-dir DIR] [--expected-returns CSV] [--verbose] [--force]
     python -m pipelines report --period 2024-25-Q2 [--warehouse PATH] [--reports-dir DIR]
     python -m pipelines prune --older-than-days 365 [--warehouse PATH]
     python -m pipelines validate FILE_OR_FOLDER... [--warehouse PATH] [--replaces RETURN_PATH]
@@ -16,6 +16,8 @@ prints each stage as it ends, then what a person needs to know: what was read,
 what was rejected and why, what was built, what the checks and the data-quality
 checks found, where the reports went, whether the warehouse was published.
 Without --period it builds every financial quarter a return in the folder is as at.
+When nothing it would read has changed since the run that last published the
+warehouse (pipelines/up_to_date.py), it says so and does nothing; --force runs anyway.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from pipelines.paths import EXPECTATIONS_DIR, PROJECT_ROOT
 from pipelines.printable import escaped, quoted_name
 from pipelines.settings import Settings, SettingsError, history_of, load_settings
+from pipelines.up_to_date import RunInputs
 
 
 def use_history_of(warehouse: Path) -> None:
@@ -89,6 +92,11 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--verbose", action="store_true", help="show Dagster's own log of the run as well"
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when nothing has changed since the last published run",
     )
     prune = commands.add_parser(
         "prune", help="delete Dagster's records of runs (and their event logs) older than N days"
@@ -203,6 +211,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Settings) -> int:
     if not arguments.returns_dir.is_dir():
         parser.error(f"the returns folder {quoted_name(arguments.returns_dir)} does not exist")
+    inputs = RunInputs(
+        arguments.returns_dir.resolve(),
+        run.warehouse,
+        arguments.period,
+        arguments.expected_returns.resolve(),
+        arguments.expectations_dir.resolve(),
+        run.reports_dir.resolve(),
+    )
+    # Checked before Dagster is imported: an up-to-date warehouse answers at once.
+    fingerprint = inputs.fingerprint()
+    unchanged = inputs.unchanged_since_last_published_run(fingerprint)
+    if unchanged and not arguments.force:
+        print(unchanged)
+        return 0
     from pipelines.partitions import reporting_period
     from pipelines.progress import StageProgress
     from pipelines.run import run_pipeline
@@ -239,6 +261,8 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
         return 1
     progress.line("")
     progress.line(outcome.summary())
+    if outcome.succeeded and outcome.published:
+        inputs.record_published(fingerprint, outcome.run_id)
     return 0 if outcome.succeeded else 1
 
 

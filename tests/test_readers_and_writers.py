@@ -66,13 +66,23 @@ def looks(output: Path) -> list[dict]:
     return [json.loads(line) for line in output.read_text().splitlines()]
 
 
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample built and published once: its returns, warehouse and build file."""
+    folder = tmp_path_factory.mktemp("published")
+    shutil.copytree(DEFAULT_RETURNS_DIR, folder / "returns")
+    assert build(folder / "returns", folder / "warehouse.duckdb").published
+    return folder
+
+
 @pytest.fixture
-def published(tmp_path: Path) -> tuple[Path, Path]:
-    """A published sample warehouse and a copy of its returns to correct."""
-    returns = tmp_path / "returns"
-    shutil.copytree(DEFAULT_RETURNS_DIR, returns)
-    warehouse = tmp_path / "warehouse.duckdb"
-    assert build(returns, warehouse).published
+def published(published_once: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A published sample warehouse and a copy of its returns to correct, each test its own
+    copy of the one build (the warehouse holds paths relative to its returns folder)."""
+    returns, warehouse = tmp_path / "returns", tmp_path / "warehouse.duckdb"
+    shutil.copytree(published_once / "returns", returns)
+    for name in ("warehouse.duckdb", "warehouse.build.duckdb"):
+        shutil.copy2(published_once / name, tmp_path / name)
     return returns, warehouse
 
 
