@@ -26,7 +26,7 @@ def test_quarters_discovered_out_of_order_are_kept_in_calendar_order() -> None:
 def test_a_range_dagster_resolves_holds_only_the_quarters_between_by_date() -> None:
     with DagsterInstance.ephemeral() as instance:
         add_quarters(instance, ["2024-25-Q2"])
-        tags = _quarters_to_run(instance, ["2021-22-Q4", "2021-22-Q2"])["tags"]
+        tags, _ = _quarters_to_run(instance, ["2021-22-Q4", "2021-22-Q2"])
         first = tags["dagster/asset_partition_range_start"]
         last = tags["dagster/asset_partition_range_end"]
         assert (first, last) == ("2021-22-Q2", "2021-22-Q4")
