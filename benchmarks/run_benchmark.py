@@ -271,7 +271,8 @@ def run_reference(returns: Path, workdir: Path) -> Measure:
 
 
 def run_tests() -> Measure:
-    """The test suite as `make test` runs it (lint apart: seconds, and not a test)."""
+    """The test suite as `make test` runs it (lint apart: seconds, and not a test): on every
+    core, as pyproject.toml's addopts ask."""
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     seconds, peak, _ = measure_process(command)
     return Measure(seconds, peak)
