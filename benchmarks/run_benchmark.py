@@ -234,7 +234,9 @@ def stage_of(step_key: str) -> str:
     return "SQL models and their checks"
 
 
-# What the reference and the pipeline must agree on: each summary mart's counts.
+# What the reference and the pipeline must agree on: each summary mart's counts. The
+# reference judges every period on the latest revision of every value, so it is held to
+# the pipeline's restated marts (`<mart>_restated`), not the as-published ones.
 COMPARED_MARTS = {
     "mart_priority_performance": "n_with_data, n_met, n_within, n_not_met, n_data_gaps",
     "mart_priority_trend": "n_with_data, n_improved, n_worse, n_same",
@@ -252,10 +254,10 @@ def compare_marts(pipeline_warehouse: Path, reference_database: Path) -> list[st
         for mart, counts in COMPARED_MARTS.items():
             columns = f"authority, reporting_period, priority, {counts}"
             different = connection.sql(
-                f"(SELECT 'pipeline' AS side, {columns} FROM pipeline.marts.{mart} "
+                f"(SELECT 'pipeline' AS side, {columns} FROM pipeline.marts.{mart}_restated "
                 f"EXCEPT ALL SELECT 'pipeline', {columns} FROM reference.{mart}) UNION ALL "
                 f"(SELECT 'reference', {columns} FROM reference.{mart} "
-                f"EXCEPT ALL SELECT 'reference', {columns} FROM pipeline.marts.{mart}) "
+                f"EXCEPT ALL SELECT 'reference', {columns} FROM pipeline.marts.{mart}_restated) "
                 "ORDER BY authority, reporting_period, priority, side"
             ).fetchall()
             if different:
