@@ -12,7 +12,7 @@ by `python -m pipelines report --period`.
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.raw_returns import requested_quarters
-from pipelines.partitions import partition_key, reporting_period
+from pipelines.quarters import partition_key, reporting_period
 from pipelines.report.files import write_reports
 from pipelines.resources import ReportsFolder, Warehouse
 

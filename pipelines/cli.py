@@ -225,8 +225,8 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
     if unchanged and not arguments.force:
         print(unchanged)
         return 0
-    from pipelines.partitions import reporting_period
     from pipelines.progress import StageProgress
+    from pipelines.quarters import reporting_period
     from pipelines.run import run_pipeline
 
     for key in arguments.period:
@@ -287,9 +287,9 @@ def _report(
 ) -> int:
     import duckdb
 
-    from pipelines.partitions import reporting_period
+    from pipelines.paths import QUARTERLY_REPORTS_FOLDER
+    from pipelines.quarters import reporting_period
     from pipelines.report.files import write_reports
-    from pipelines.resources import ReportsFolder
 
     try:
         period = reporting_period(period_key)
@@ -297,7 +297,7 @@ def _report(
         parser.error(str(error))
     if not warehouse.is_file():
         parser.error(f"there is no warehouse at {quoted_name(warehouse)}: run the pipeline first")
-    folder = ReportsFolder(path=str(reports_dir)).quarterly
+    folder = reports_dir / QUARTERLY_REPORTS_FOLDER
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         written = write_reports(connection, period, folder)
     if not written:

@@ -10,53 +10,21 @@ in calendar order, and a range is always named and read here, in that order.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from pathlib import Path
 
 import polars as pl
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 
 from assets.return_files import discover_returns, read_return_bytes, reporting_periods_typed
+
+# The quarters' names are pipelines/quarters.py's, and named from here too by the
+# modules that use them with the partitions.
+from pipelines.quarters import in_calendar_order, partition_key
+from pipelines.quarters import quarter_closed_before as quarter_closed_before
+from pipelines.quarters import reporting_period as reporting_period
 from schemas import cells
 
 FINANCIAL_QUARTERS = DynamicPartitionsDefinition(name="financial_quarter")
-
-_KEY = re.compile(r"^(\d{4})-(\d{2})-Q([1-4])$")
-
-
-def partition_key(financial_year_start: int, quarter: int) -> str:
-    return f"{financial_year_start}-{(financial_year_start + 1) % 100:02d}-Q{quarter}"
-
-
-def reporting_period(key: str) -> str:
-    """The warehouse's name for a partition's quarter: `2024-25-Q2` is `2024-25 Q2`."""
-    match = _KEY.match(key)
-    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise ValueError(f"'{key}' is not a financial quarter such as 2024-25-Q2")
-    return key[:7] + " " + key[8:]
-
-
-def partition_key_of(period: str) -> str:
-    """The partition of a warehouse reporting period: `2024-25 Q2` is `2024-25-Q2`."""
-    key = period.replace(" ", "-")
-    reporting_period(key)
-    return key
-
-
-def quarter_closed_before(moment: dt.datetime) -> str:
-    """The last financial quarter that ended before `moment` (Q1 ends 30 June)."""
-    fiscal_month = (moment.month - 4) % 12 + 1  # April is 1
-    start_year = moment.year if moment.month >= 4 else moment.year - 1
-    current_quarter = (fiscal_month - 1) // 3 + 1
-    if current_quarter == 1:
-        return partition_key(start_year - 1, 4)
-    return partition_key(start_year, current_quarter - 1)
-
-
-def in_calendar_order(quarters: list[str]) -> list[str]:
-    """Partition keys earliest first: `2024-25-Q2` sorts as a date would."""
-    return sorted(set(quarters), key=lambda key: (int(key[:4]), int(key[-1])))
 
 
 def add_quarters(instance: DagsterInstance, quarters: list[str]) -> None:

@@ -11,3 +11,5 @@ SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "schemas" / "expectations"
 DEFAULT_RETURNS_DIR = PROJECT_ROOT / "data" / "raw"
 DEFAULT_EXPECTED_RETURNS = PROJECT_ROOT / "data" / "reference" / "expected_returns.csv"
+# Inside a run's reports folder: each authority's quarterly report.
+QUARTERLY_REPORTS_FOLDER = "quarterly"

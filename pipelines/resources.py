@@ -19,7 +19,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from pipelines.paths import EXPECTATIONS_DIR, SQL_DIR
+from pipelines.paths import EXPECTATIONS_DIR, QUARTERLY_REPORTS_FOLDER, SQL_DIR
 
 
 def rule_macros_sql() -> str:
@@ -222,7 +222,7 @@ class ReportsFolder(ConfigurableResource):
 
     @property
     def quarterly(self) -> Path:
-        return Path(self.path) / "quarterly"
+        return Path(self.path) / QUARTERLY_REPORTS_FOLDER
 
     @property
     def data_quality(self) -> Path:

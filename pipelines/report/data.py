@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from pipelines.partitions import partition_key, reporting_period
+from pipelines.quarters import partition_key, reporting_period
 
 # The three published tables: mart, its categories (column, label), and what the
 # summary sentence counts as the headline share.

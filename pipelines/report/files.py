@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.partitions import partition_key_of
+from pipelines.quarters import partition_key_of
 from pipelines.report.data import QuarterlyReportData, load_quarter
 from pipelines.report.html import render
 from pipelines.report.workbook import write_workbook
