@@ -16,6 +16,7 @@ import datetime as dt
 import html
 import shlex
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import duckdb
@@ -84,19 +85,25 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
         files = current_files(connection)
         queries = return_queries(connection, files)
     folder = reports_dir / QUERY_SHEETS_FOLDER
-    by_file = queries.partition_by("file_path", as_dict=True)
-    no_queries = queries.clear()
+    # Every sheet's rows are laid out at once, as table rows and as spreadsheet cells, and
+    # split by return after: a return at a time costs a dozen frame operations each, and a
+    # folder of thousands of returns has thousands of sheets.
+    rows = sheet_rows(queries)
+    sections = _sections_by_file(queries["file_path"], rows)
+    csv_rows = _inert_cells(rows).with_columns(queries["file_path"])
+    csv_by_file = csv_rows.partition_by("file_path", as_dict=True, include_key=False)
+    no_csv_rows = csv_rows.drop("file_path").clear()
+    written_at = dt.datetime.now(dt.UTC)
     written: list[str] = []
     for file_path in files["file_path"]:
-        its_queries = by_file.get((file_path,), no_queries)
+        its_sections = sections.get(file_path, [])
         html_path, csv_path = sheet_paths(folder, file_path)
         # A return with nothing outstanding gets a sheet only to replace an old one.
-        if its_queries.is_empty() and not html_path.exists():
+        if not its_sections and not html_path.exists():
             continue
         html_path.parent.mkdir(parents=True, exist_ok=True)
-        rows = sheet_rows(its_queries)
-        html_path.write_text(sheet_html(file_path, rows), encoding="utf-8")
-        _inert_cells(rows).write_csv(csv_path, include_bom=True)
+        html_path.write_text(sheet_html(file_path, its_sections, written_at), encoding="utf-8")
+        csv_by_file.get((file_path,), no_csv_rows).write_csv(csv_path, include_bom=True)
         written.append(file_path)
     folder.mkdir(parents=True, exist_ok=True)
     index = folder / "index.html"
@@ -168,28 +175,77 @@ def sheet_rows(queries: pl.DataFrame) -> pl.DataFrame:
     ).rename(SHEET_COLUMNS)
 
 
-def sheet_html(file_path: str, rows: pl.DataFrame) -> str:
+@dataclass(frozen=True)
+class Section:
+    """A sheet's queries of one kind (what must be fixed, or explained), as table rows."""
+
+    must: str  # MUST_WORDS' word
+    count: int
+    table_rows: str  # the rows' <tr> elements
+
+
+# Each section of a sheet, in order: its heading and what the service should do.
+SECTIONS = {
+    MUST_WORDS[MUST_FIX]: (
+        "To be fixed",
+        "The run did not load these: send the return again with them put right.",
+    ),
+    MUST_WORDS[MUST_EXPLAIN]: (
+        "To be explained",
+        "The run loaded these, but each figure needs a correction or a sentence for the "
+        "performance team.",
+    ),
+}
+# html.escape's replacements, made in one pass as it makes them.
+_HTML_SPECIALS = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+
+
+def _sections_by_file(file_paths: pl.Series, rows: pl.DataFrame) -> dict[str, list[Section]]:
+    """Each return's sections, in SECTIONS' order, from the sheet rows of every return."""
+    must = SHEET_COLUMNS["must"]
+    cells = rows.drop(must)
+    table_row = pl.concat_str(
+        pl.lit("<tr>"),
+        *(
+            pl.lit(f'<td data-label="{html.escape(column, quote=True)}">')
+            + pl.col(column)
+            .fill_null("")
+            .str.replace_many(list(_HTML_SPECIALS), list(_HTML_SPECIALS.values()))
+            + pl.lit("</td>")
+            for column in cells.columns
+        ),
+        pl.lit("</tr>"),
+    )
+    grouped = (
+        pl.DataFrame({"file_path": file_paths, "must": rows[must]})
+        .with_columns(cells.select(table_row.alias("table_row")))
+        .group_by("file_path", "must", maintain_order=True)
+        .agg(pl.len().alias("count"), pl.col("table_row").str.join(""))
+    )
+    order = list(SECTIONS)
+    sections: dict[str, list[Section]] = {}
+    for file_path, words, count, table_rows in grouped.iter_rows():
+        sections.setdefault(file_path, []).append(Section(words, count, table_rows))
+    return {
+        file_path: sorted(its, key=lambda section: order.index(section.must))
+        for file_path, its in sections.items()
+    }
+
+
+def sheet_html(file_path: str, sections: list[Section], written_at: dt.datetime) -> str:
     """The sheet as a page: what must be fixed, then what must be explained."""
     name = html.escape(file_path)
-    must = SHEET_COLUMNS["must"]
-    sections = [
-        (
-            MUST_WORDS[MUST_FIX],
-            "To be fixed",
-            "The run did not load these: send the return again with them put right.",
-        ),
-        (
-            MUST_WORDS[MUST_EXPLAIN],
-            "To be explained",
-            "The run loaded these, but each figure needs a correction or a sentence for the "
-            "performance team.",
-        ),
-    ]
+    head = "".join(
+        f'<th scope="col">{html.escape(label, quote=True)}</th>'
+        for column, label in SHEET_COLUMNS.items()
+        if column != "must"
+    )
     body = "".join(
-        f'<h2 class="{"fix" if words == MUST_WORDS[MUST_FIX] else ""}">{heading}: '
-        f"{part.height}</h2><p>{advice}</p>{_table(part.drop(must))}"
-        for words, heading, advice in sections
-        if (part := rows.filter(pl.col(must) == words)).height
+        f'<h2 class="{"fix" if section.must == MUST_WORDS[MUST_FIX] else ""}">'
+        f"{SECTIONS[section.must][0]}: {section.count}</h2><p>{SECTIONS[section.must][1]}</p>"
+        f'<table class="queries"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{section.table_rows}</tbody></table>"
+        for section in sections
     )
     if not body:
         body = (
@@ -201,27 +257,12 @@ def sheet_html(file_path: str, rows: pl.DataFrame) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Queries on {name}</title><style>{STYLE}</style></head><body>"
         f"<h1>Queries on your return <code>{name}</code></h1>"
-        f"<p>Written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, after the performance "
+        f"<p>Written {written_at:%Y-%m-%d %H:%M} UTC, after the performance "
         "team's run. A row is the row of your file as a spreadsheet numbers it. To check "
         "a corrected file before sending it: <code>python -m pipelines validate FILE "
         f"--replaces {html.escape(shlex.quote(file_path))}</code></p>"
         f"{body}</body></html>"
     )
-
-
-def _table(rows: pl.DataFrame) -> str:
-    labels = [html.escape(c, quote=True) for c in rows.columns]
-    head = "".join(f'<th scope="col">{label}</th>' for label in labels)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td data-label="{label}">{html.escape("" if cell is None else str(cell))}</td>'
-            for label, cell in zip(labels, row, strict=True)
-        )
-        + "</tr>"
-        for row in rows.iter_rows()
-    )
-    return f'<table class="queries"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _inert_cells(rows: pl.DataFrame) -> pl.DataFrame:
