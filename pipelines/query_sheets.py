@@ -68,6 +68,8 @@ td { overflow-wrap: break-word; }
 # A spreadsheet reads a cell starting like this as a formula; a sign before a number is
 # a number, not a formula.
 FORMULA_START = r"^(?:[=@\t\r]|[+-][^\d.\s])"
+# The sheets' CSV starts with a byte-order mark: Excel reads it as UTF-8 only then.
+CSV_BOM = "\ufeff"
 
 
 def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
@@ -90,9 +92,9 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
     # folder of thousands of returns has thousands of sheets.
     rows = sheet_rows(queries)
     sections = _sections_by_file(queries["file_path"], rows)
-    csv_rows = _inert_cells(rows).with_columns(queries["file_path"])
-    csv_by_file = csv_rows.partition_by("file_path", as_dict=True, include_key=False)
-    no_csv_rows = csv_rows.drop("file_path").clear()
+    csv_cells = _inert_cells(rows)
+    csv_header = csv_cells.clear().write_csv()
+    csv_by_file = _csv_lines_by_file(queries["file_path"], csv_cells)
     written_at = dt.datetime.now(dt.UTC)
     written: list[str] = []
     for file_path in files["file_path"]:
@@ -103,7 +105,9 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
             continue
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(sheet_html(file_path, its_sections, written_at), encoding="utf-8")
-        csv_by_file.get((file_path,), no_csv_rows).write_csv(csv_path, include_bom=True)
+        csv_path.write_text(
+            CSV_BOM + csv_header + csv_by_file.get(file_path, ""), encoding="utf-8", newline=""
+        )
         written.append(file_path)
     folder.mkdir(parents=True, exist_ok=True)
     index = folder / "index.html"
@@ -263,6 +267,32 @@ def sheet_html(file_path: str, sections: list[Section], written_at: dt.datetime)
         f"--replaces {html.escape(shlex.quote(file_path))}</code></p>"
         f"{body}</body></html>"
     )
+
+
+def _csv_lines_by_file(file_paths: pl.Series, cells: pl.DataFrame) -> dict[str, str]:
+    """Each return's CSV lines, written as Polars writes a CSV: a cell quoted where it holds
+    a comma, a quote or a line break (its quotes doubled) and where it is empty, to tell it
+    from a missing one, which is written as nothing."""
+
+    def field(column: str) -> pl.Expr:
+        cell = pl.col(column)
+        return (
+            pl.when(cell == "")
+            .then(pl.lit('""'))
+            .when(cell.str.contains('[,"\r\n]'))
+            .then(pl.lit('"') + cell.str.replace_all('"', '""', literal=True) + pl.lit('"'))
+            .otherwise(cell)
+            .fill_null("")
+        )
+
+    line = pl.concat_str(*(field(column) for column in cells.columns), separator=",") + "\n"
+    lines = (
+        cells.select(line.alias("line"))
+        .with_columns(file_paths)
+        .group_by("file_path", maintain_order=True)
+        .agg(pl.col("line").str.join(""))
+    )
+    return dict(lines.iter_rows())
 
 
 def _inert_cells(rows: pl.DataFrame) -> pl.DataFrame:
