@@ -42,9 +42,6 @@ def use_history_of(warehouse: Path) -> None:
     os.environ["DAGSTER_HOME"] = str(PROJECT_ROOT)
     storage = Path(os.environ.setdefault("DAGSTER_STORAGE_DIR", str(history_of(warehouse))))
     os.environ.setdefault("DAGSTER_COMPUTE_LOGS_DIR", str(storage / "compute_logs"))
-    from pipelines.history_writes import write_history_without_syncing_per_event
-
-    write_history_without_syncing_per_event()
 
 
 def _parser(settings: Settings) -> argparse.ArgumentParser:
