@@ -410,7 +410,8 @@ def _replace_periods(
     connection: duckdb.DuckDBPyConnection, model: SqlModel, periods: list[str]
 ) -> list[str]:
     """Replace the rows of the given reporting periods, and of any other period whose rows
-    the model now gives differently, in one transaction; the periods replaced.
+    the model now gives differently (by the periods' fingerprints), in one transaction;
+    the periods replaced.
 
     Upstream models are rebuilt from all of raw on every run, so a correction to an
     earlier quarter's return, or a figure a later trend rests on, changes that quarter's
@@ -435,9 +436,12 @@ def _replace_periods(
         return [p for (p,) in connection.sql(
             f"SELECT DISTINCT {column} FROM model_rows ORDER BY 1").fetchall()]  # fmt: skip
     changed = connection.sql(
-        f"SELECT DISTINCT {column} FROM ("
-        f"(SELECT * FROM model_rows EXCEPT ALL SELECT * FROM {model.table}) UNION ALL "
-        f"(SELECT * FROM {model.table} EXCEPT ALL SELECT * FROM model_rows))"
+        f"""
+        WITH built AS ({_period_fingerprints(column, "model_rows")}),
+        kept AS ({_period_fingerprints(column, model.table)})
+        SELECT {column} FROM built FULL JOIN kept USING ({column})
+        WHERE (built.fingerprint IS DISTINCT FROM kept.fingerprint)
+        """
     ).fetchall()
     replaced = sorted(set(periods) | {period for (period,) in changed})
     connection.execute("BEGIN TRANSACTION")
@@ -456,6 +460,18 @@ def _replace_periods(
         connection.execute("ROLLBACK")
         raise
     return replaced
+
+
+def _period_fingerprints(column: str, table: str) -> str:
+    """Each period's rows as one value: the count and two sums of the rows' hashes, so
+    equal fingerprints mean the same rows, in any order, with a chance of a false match
+    too small to count (two 64-bit sums colliding at once). One pass over each table:
+    comparing the rows themselves (EXCEPT ALL both ways) took six to nine times as long
+    on the medium benchmark's marts and findings."""
+    return (
+        f"SELECT {column}, (count(*), bit_xor(hash(t)), sum(hash(t)::HUGEINT)) AS fingerprint "
+        f"FROM {table} AS t GROUP BY {column}"
+    )
 
 
 GRAIN_CHECK = "grain_is_unique"

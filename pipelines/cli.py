@@ -225,6 +225,10 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
     if unchanged and not arguments.force:
         print(unchanged)
         return 0
+    # Before Dagster and DuckDB are loaded: the process is forked from this one.
+    from pipelines import expectations_process
+
+    expectations_process.start_early()
     from pipelines.progress import StageProgress
     from pipelines.quarters import reporting_period
     from pipelines.run import run_pipeline
@@ -259,6 +263,8 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
             file=sys.stderr,
         )
         return 1
+    finally:
+        expectations_process.stop()
     progress.line("")
     progress.line(outcome.summary())
     if outcome.succeeded and outcome.published:

@@ -209,13 +209,20 @@ with_rules as (
 
 ),
 
-with_direction as (
+own_directions as (
 
     -- Direction of travel moves only with new figures: a period judged on its
     -- own value is compared with the last period that was; a lagged period
-    -- repeats the direction of the period its value is from.
+    -- repeats the direction of the period its value is from. The windows see
+    -- only the columns they need: a window sorts every column it is given, and
+    -- over the whole row they took most of this model's time.
     select
-        *,
+        authority,
+        ref,
+        period_key,
+        period_type,
+        period_end,
+        is_lagged,
         rules.direction_of_travel(
             case when not is_lagged then variance_pct end,
             lag(case when not is_lagged then variance_pct end ignore nulls) over over_time
@@ -223,6 +230,33 @@ with_direction as (
 
     from with_rules
     window over_time as (partition by authority, ref, period_type order by period_end)
+
+),
+
+directions as (
+
+    select
+        authority,
+        ref,
+        period_key,
+        case
+            when is_lagged then last_value(own_direction_of_travel ignore nulls) over (
+                partition by authority, ref, period_type
+                order by period_end
+                rows between unbounded preceding and current row
+            )
+            else own_direction_of_travel
+        end as direction_of_travel
+
+    from own_directions
+
+),
+
+with_direction as (
+
+    select with_rules.*, directions.direction_of_travel
+    from with_rules
+    inner join directions using (authority, ref, period_key)
 
 )
 
@@ -267,14 +301,7 @@ select
     published_trend_judgement.basis as published_trend_basis,  -- What published_trend rests on, as trend_basis.
     published_value_year_earlier,  -- Published: the year-earlier value published_trend compares with.
     same_period_last_year,  -- The return's own figure for the same point last year.
-    case
-        when is_lagged then last_value(own_direction_of_travel ignore nulls) over (
-            partition by authority, ref, period_type
-            order by period_end
-            rows between unbounded preceding and current row
-        )
-        else own_direction_of_travel
-    end as direction_of_travel,  -- 'improving', 'worsening' or 'same': the variance now against the previous period's (a lagged period repeats its value's).
+    direction_of_travel,  -- 'improving', 'worsening' or 'same': the variance now against the previous period's (a lagged period repeats its value's).
     comparative_quartile,  -- Where the authority stands among its comparator family: 1 (the best 25%) to 4 (the worst 25%).
     comparative_quartile_text,  -- The comparative performance cell as printed.
     comparator_period,  -- The year the comparison is for, e.g. '2022/23'.
