@@ -23,7 +23,18 @@ with return_indicators as (
 
 own_cells as (
 
-    select cells.*, return_indicators.financial_year_start as return_financial_year_start
+    select
+        cells.authority,
+        cells.ref,
+        cells.source_reporting_period,
+        cells.period_key,
+        cells.period_type,
+        cells.period_end,
+        cells.fiscal_month,
+        cells.financial_year_start,
+        cells.value,
+        cells.cell_standing,
+        return_indicators.financial_year_start as return_financial_year_start
     from intermediate.int_indicator_cells as cells
     inner join return_indicators
         on cells.authority = return_indicators.authority
@@ -35,12 +46,22 @@ own_cells as (
 
 own_period_values as (
 
-    select *
+    -- The standing cell's value (NULL included) per period; the period's other
+    -- columns are the period's, the same on each of its cells. An aggregate: a
+    -- row_number() window over the cells cost three times as much.
+    select
+        authority,
+        ref,
+        source_reporting_period,
+        period_key,
+        arg_max_null(value, cell_standing) as value,
+        any_value(period_type) as period_type,
+        any_value(period_end) as period_end,
+        any_value(fiscal_month) as fiscal_month,
+        any_value(financial_year_start) as financial_year_start,
+        any_value(return_financial_year_start) as return_financial_year_start
     from own_cells
-    qualify row_number() over (
-        partition by authority, ref, source_reporting_period, period_key
-        order by cell_standing desc
-    ) = 1
+    group by authority, ref, source_reporting_period, period_key
 
 ),
 
@@ -64,27 +85,43 @@ as_at as (
 
 ),
 
-year_earlier_candidates as (
+year_earlier_periods as (
 
+    -- Named before the cells are joined, so that the join is on the period.
     select
         as_at.authority,
         as_at.reporting_period,
         as_at.ref,
-        arg_max(cells.value, cells.cell_standing) as value_year_earlier_known
+        rules.quarter_period_key(
+            return_indicators.financial_year_start - 1, as_at.value_as_at_fiscal_month // 3
+        ) as year_earlier_period_key
 
     from as_at
     inner join return_indicators using (authority, reporting_period, ref)
-    inner join intermediate.int_indicator_cells as cells
-        on as_at.authority = cells.authority
-        and as_at.ref = cells.ref
-        and cells.period_type = 'quarter'
-        and cells.period_key = rules.quarter_period_key(
-            return_indicators.financial_year_start - 1, as_at.value_as_at_fiscal_month // 3
-        )
-        and cells.source_reporting_period <= as_at.reporting_period
     where as_at.value_as_at_fiscal_month % 3 = 0
-        and cells.value is not null
-    group by as_at.authority, as_at.reporting_period, as_at.ref
+
+),
+
+year_earlier_candidates as (
+
+    select
+        year_earlier_periods.authority,
+        year_earlier_periods.reporting_period,
+        year_earlier_periods.ref,
+        arg_max(cells.value, cells.cell_standing) as value_year_earlier_known
+
+    from year_earlier_periods
+    inner join intermediate.int_indicator_cells as cells
+        on year_earlier_periods.authority = cells.authority
+        and year_earlier_periods.ref = cells.ref
+        and year_earlier_periods.year_earlier_period_key = cells.period_key
+        and cells.period_type = 'quarter'
+        and cells.source_reporting_period <= year_earlier_periods.reporting_period
+    where cells.value is not null
+    group by
+        year_earlier_periods.authority,
+        year_earlier_periods.reporting_period,
+        year_earlier_periods.ref
 
 )
 

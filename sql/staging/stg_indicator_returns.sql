@@ -19,6 +19,26 @@ returns as (
     from validated.indicator_returns as returns
     inner join current_files using (file_path, file_hash)
 
+),
+
+return_orders as (
+
+    -- Ranked once per return, not once per row: a window sorts every row it is given.
+    select
+        authority,
+        financial_year_start,
+        reporting_quarter,
+        file_path,
+        dense_rank() over (
+            partition by authority
+            order by financial_year_start, reporting_quarter, file_loaded_at, file_path
+        ) as return_order
+
+    from (
+        select distinct authority, financial_year_start, reporting_quarter, file_loaded_at, file_path
+        from returns
+    )
+
 )
 
 select
@@ -27,10 +47,7 @@ select
     financial_year_start,
     reporting_quarter,
     rules.fiscal_month_end(financial_year_start, reporting_quarter * 3) as reporting_period_end,
-    dense_rank() over (
-        partition by authority
-        order by financial_year_start, reporting_quarter, file_loaded_at, file_path
-    ) as return_order,
+    return_orders.return_order,
     priority_number,
     priority_name,
     outcome,
@@ -74,3 +91,5 @@ select
     file_loaded_at as loaded_at
 
 from returns
+inner join return_orders
+    using (authority, financial_year_start, reporting_quarter, file_path)
