@@ -2,7 +2,8 @@
 
 The gate uses these both to judge a row (a target that does not parse rejects it)
 and to type the rows it accepts, so each form is read in exactly one place.
-Every function takes an expression over a text column and returns an expression.
+Every function takes an expression over a text column and returns an expression;
+`read_each_distinct` applies one to a column's distinct cells only, as the gate does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,23 @@ import polars as pl
 _NUMBER = r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?%?$"
 _HAS_DIGIT = r"[0-9]"
 _DASHES = "\u2212\u2013\u2014"  # minus sign, en dash, em dash typed for a minus
+
+
+def read_each_distinct(column: pl.Series, reads: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """`reads` applied once to each distinct cell of the column, and spread back to its rows.
+    A batch's cells repeat (a period, a polarity, the same few thousand numbers, blanks), so
+    a million rows hold a few thousand cells to read: reading them all with these regular
+    expressions cost ten times as much."""
+    distinct = column.drop_nulls().unique()
+    # A null cell's reading goes last: some readings give a blank cell a value (snapshot).
+    readings = (
+        pl.concat([distinct, pl.Series([None], dtype=pl.Utf8)])
+        .to_frame("cell")
+        .select(reads(pl.col("cell")))
+        .to_series()
+    )
+    position = column.cast(pl.Enum(distinct)).to_physical().cast(pl.UInt32)
+    return readings.gather(position.fill_null(distinct.len())).alias(column.name)
 
 
 def blank_to_null(cell: pl.Expr) -> pl.Expr:
