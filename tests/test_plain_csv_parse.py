@@ -56,6 +56,7 @@ UNUSUAL = {
     "open-quote.csv": return_csv([indicator_row()]) + 'Testshire,2024-25 Q2,1,"CYP-009\n',
     "two-lines-in-a-cell.csv": return_csv([indicator_row(indicator="Adoptions\nper year")], HEADER),
     "punctuation-row.csv": return_csv([indicator_row(), indicator_row(ref="-", q1="-")]),
+    "mark-inside.csv": return_csv([indicator_row(indicator="\ufeffAdoptions")]),
     "windows-1252.csv": return_csv([indicator_row(indicator="Caf\u00e9s")]),
     "tabs.csv": return_csv([indicator_row()]).replace(",", "\t"),
     "empty.csv": "",
