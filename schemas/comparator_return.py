@@ -18,7 +18,6 @@ from schemas.gate_checks import (
     ReturnGate,
     authority_column,
     cell_check,
-    cell_reader,
     optional,
     passes_each_distinct,
     reporting_period_column,
@@ -102,10 +101,11 @@ def comparator_return_schema() -> pa.DataFrameSchema:
 
 
 def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    read = cell_reader(rows)
+    cells_read = cells.DistinctCells(rows)
+    read = cells_read.read
     text = cells.blank_to_null
     return rows.select(
-        *typed_return_key(rows),
+        *typed_return_key(cells_read),
         read("ref", text),
         read("indicator", text),
         read("polarity", cells.parse_polarity),

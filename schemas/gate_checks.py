@@ -23,27 +23,17 @@ LINEAGE_COLUMNS = ("file_path", "file_hash", "sheet", "row_number", "loaded_at")
 RETURN_KEY = ("file_path", "file_hash")
 
 
-def typed_return_key(rows: pl.DataFrame) -> list[pl.Series | str]:
+def typed_return_key(cells_read: cells.DistinctCells) -> list[pl.Series | str]:
     """The first columns of every validated table: the row's lineage, and the authority and
     the period of the return it is in."""
-    period = rows["reporting_period"]
     return [
         *LINEAGE_COLUMNS,
-        cells.read_each_distinct(rows["authority"], cells.blank_to_null),
-        cells.read_each_distinct(period, cells.parse_financial_year_start).alias(
+        cells_read.read("authority", cells.blank_to_null),
+        cells_read.read("reporting_period", cells.parse_financial_year_start).alias(
             "financial_year_start"
         ),
-        cells.read_each_distinct(period, cells.parse_period_quarter).alias("reporting_quarter"),
+        cells_read.read("reporting_period", cells.parse_period_quarter).alias("reporting_quarter"),
     ]
-
-
-def cell_reader(rows: pl.DataFrame) -> Callable[[str, Callable[[pl.Expr], pl.Expr]], pl.Series]:
-    """A column of the rows read by a function of schemas.cells, each distinct cell once."""
-
-    def read(column: str, reads: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
-        return cells.read_each_distinct(rows[column], reads)
-
-    return read
 
 
 def passes_each_distinct(

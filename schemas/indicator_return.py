@@ -19,7 +19,6 @@ from schemas.gate_checks import (
     ReturnGate,
     authority_column,
     cell_check,
-    cell_reader,
     formula_check,
     optional,
     reporting_period_column,
@@ -129,10 +128,11 @@ def indicator_return_schema() -> pa.DataFrameSchema:
 
 def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
     """The accepted rows with each cell read as the contract says."""
-    read = cell_reader(rows)
+    cells_read = cells.DistinctCells(rows)
+    read = cells_read.read
     text = cells.blank_to_null
     return rows.select(
-        *typed_return_key(rows),
+        *typed_return_key(cells_read),
         read("priority", cells.parse_priority_number).alias("priority_number"),
         read("priority", cells.parse_priority_name).alias("priority_name"),
         read("outcome", text),

@@ -16,7 +16,6 @@ from schemas.gate_checks import (
     ReturnGate,
     authority_column,
     cell_check,
-    cell_reader,
     optional,
     reporting_period_column,
     required,
@@ -71,10 +70,11 @@ TEXT_COLUMNS = (
 
 def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
     """The accepted rows with each cell read as the contract says; text kept whole."""
-    read = cell_reader(rows)
+    cells_read = cells.DistinctCells(rows)
+    read = cells_read.read
     text = cells.blank_to_null
     return rows.select(
-        *typed_return_key(rows),
+        *typed_return_key(cells_read),
         *(read(c, text) for c in TEXT_COLUMNS),
         read("progress", cells.parse_progress),
         read("progress", text).alias("progress_text"),
