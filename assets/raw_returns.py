@@ -10,6 +10,9 @@ load. A file whose bytes cannot be read (it vanished, permission is denied), and
 link that leads out of the folder, are quarantined by name with file_hash
 'not read'. Each quarantined file records the reader's version: a file the reader
 quarantined is read again once the reader changes, and its verdict replaced.
+The plain CSV returns (return_files.plain_csv) are parsed many files at once, as
+read_return would read them; every other file, and any plain one with a line that is
+not, is read by read_return.
 """
 
 import datetime as dt
@@ -32,9 +35,11 @@ from dagster import (
 from assets.return_files import (
     NOT_READ,
     READER_VERSION,
+    PlainCsv,
     ReturnFile,
     UnreadableReturnError,
     file_hash,
+    plain_csv,
     read_return,
     read_return_bytes,
     scan_returns_folder,
@@ -51,6 +56,8 @@ REJECTED_FILES = AssetKey(["quarantine", "rejected_files"])
 
 # About 40 MB of text cells: large enough for DuckDB to insert quickly.
 ROWS_PER_INSERT = 100_000
+# Plain CSV returns parsed at once: about 100 MB of text, a parse of many files.
+ROWS_PER_PARSE = 500_000
 _RAW_COLUMNS_DDL = ",\n    ".join(f"{column} VARCHAR" for column in RAW_COLUMNS)
 _ADDED_COLUMNS_DDL = "\n".join(
     f"ALTER TABLE raw.returns ADD COLUMN IF NOT EXISTS {column} VARCHAR;" for column in RAW_COLUMNS
@@ -256,10 +263,20 @@ def load_returns(
     connection.execute("BEGIN TRANSACTION")
     try:
         pending: list[pl.DataFrame] = []
-        for relative_path, digest, return_file in _new_returns(
-            log, files, already_loaded, scan, rejected
-        ):
-            pending.append(
+        plain: list[tuple[str, str, Path, PlainCsv]] = []
+        plain_rows = 0
+
+        def add(rows: pl.DataFrame) -> None:
+            nonlocal pending
+            pending.append(rows)
+            # Rows go to DuckDB in batches, so a folder of every council's returns
+            # is never held in memory at once.
+            if sum(frame.height for frame in pending) >= ROWS_PER_INSERT:
+                _insert_rows(connection, pending, loaded_at)
+                pending = []
+
+        def add_return(relative_path: str, digest: str, return_file: ReturnFile) -> None:
+            add(
                 return_file.rows.with_columns(
                     file_path=pl.lit(relative_path),
                     file_hash=pl.lit(digest),
@@ -267,11 +284,32 @@ def load_returns(
                 )
             )
             new_files.append(_file_record(relative_path, digest, return_file))
-            # Rows go to DuckDB in batches, so a folder of every council's returns
-            # is never held in memory at once.
-            if sum(frame.height for frame in pending) >= ROWS_PER_INSERT:
-                _insert_rows(connection, pending, loaded_at)
-                pending = []
+
+        def parse_plain() -> None:
+            nonlocal plain_rows
+            parsed = _parse_plain_csvs(plain)
+            for rows in parsed.rows:
+                add(rows)
+            new_files.extend(parsed.files)
+            for relative_path, digest, path, found in parsed.less_plain:
+                # Already in the folder's scan: a refusal adds it to the rejected only.
+                returned = _read(log, relative_path, path, digest, found.content, [], rejected)
+                if returned is not None:
+                    add_return(relative_path, digest, returned)
+            plain.clear()
+            plain_rows = 0
+
+        for relative_path, digest, path, found in _new_returns(
+            log, files, already_loaded, scan, rejected
+        ):
+            if isinstance(found, PlainCsv):
+                plain.append((relative_path, digest, path, found))
+                plain_rows += found.rows
+                if plain_rows >= ROWS_PER_PARSE:
+                    parse_plain()
+            else:
+                add_return(relative_path, digest, found)
+        parse_plain()
         _insert_rows(connection, pending, loaded_at)
         _insert_files(connection, new_files, rejected, scan, loaded_at)
         for year, quarter in quarters:
@@ -304,9 +342,10 @@ def _new_returns(
     already_loaded: set[tuple[str, str]],
     scan: list[dict[str, object]],
     rejected: list[dict[str, object]],
-) -> Iterator[tuple[str, str, ReturnFile]]:
-    """Each file version not loaded before, read: its path under the folder, its hash and
-    its rows. Every file goes in `scan`; one that cannot be read goes in `rejected`."""
+) -> Iterator[tuple[str, str, Path, ReturnFile | PlainCsv]]:
+    """Each file version not loaded before: its path under the folder, its hash, where it
+    is, and its rows read, or the file as a plain CSV for a parse of many files to read.
+    Every file goes in `scan`; one that cannot be read goes in `rejected`."""
     for relative_path, path in files:
         try:
             content = read_return_bytes(path)
@@ -317,19 +356,161 @@ def _new_returns(
         if (relative_path, digest) in already_loaded:
             scan.append({"file_path": relative_path, "file_hash": digest})
             continue
+        found = plain_csv(path, content)
+        if found is not None:
+            scan.append({"file_path": relative_path, "file_hash": digest})
+            yield relative_path, digest, path, found
+            continue
+        returned = _read(log, relative_path, path, digest, content, scan, rejected)
+        if returned is not None:
+            scan.append({"file_path": relative_path, "file_hash": digest})
+            yield relative_path, digest, path, returned
+
+
+def _read(
+    log: logging.Logger | DagsterLogManager,
+    relative_path: str,
+    path: Path,
+    digest: str,
+    content: bytes,
+    scan: list[dict[str, object]],
+    rejected: list[dict[str, object]],
+) -> ReturnFile | None:
+    """The file read by read_return, or None where it is refused (in `rejected`)."""
+    try:
+        return read_return(path, content)
+    except UnreadableReturnError as reason:
+        _refuse(log, relative_path, digest, str(reason), scan, rejected)
+    # One file the reader has never met the like of must not stop the
+    # others: it is quarantined with what went wrong, for a person to look at.
+    except Exception as error:  # noqa: BLE001
+        reason = f"the file could not be read ({type(error).__name__}: {error})"
+        _refuse(log, relative_path, digest, reason, scan, rejected)
+    return None
+
+
+@dataclass(frozen=True)
+class ParsedCsvs:
+    """Plain CSV returns parsed at once: their rows (one frame per header layout), their
+    records for raw.return_files, and those the parse found less plain than they looked,
+    for read_return."""
+
+    rows: list[pl.DataFrame]
+    files: list[dict[str, object]]
+    less_plain: list[tuple[str, str, Path, PlainCsv]]
+
+
+def _parse_plain_csvs(plain: list[tuple[str, str, Path, PlainCsv]]) -> ParsedCsvs:
+    """The rows of plain CSV returns as read_return gives them, from one parse of all the
+    files of each header layout rather than a Python loop over their rows."""
+    parsed = ParsedCsvs([], [], [])
+    layouts: dict[tuple[str, ...], list[tuple[str, str, Path, PlainCsv]]] = {}
+    for item in plain:
+        layouts.setdefault(item[3].columns, []).append(item)
+    for columns, group in layouts.items():
+        lines = _lines(b"".join(found.body for *_, found in group))
+        of_line = _file_of_each_row([found.rows for *_, found in group])
+        unclear = set(of_line.filter(~plain_lines(lines, len(columns))).unique().to_list())
+        parsed.less_plain.extend(item for index, item in enumerate(group) if index in unclear)
+        group = [item for index, item in enumerate(group) if index not in unclear]
+        if not group:
+            continue
+        rows = pl.Series([found.rows for *_, found in group])
         try:
-            returned = read_return(path, content)
-        except UnreadableReturnError as reason:
-            _refuse(log, relative_path, digest, str(reason), scan, rejected)
+            cells = pl.read_csv(
+                b"".join(found.body for *_, found in group),
+                has_header=False,
+                schema=dict.fromkeys(columns, pl.Utf8),
+                quote_char='"',
+            )
+        except pl.exceptions.PolarsError:
+            cells = None
+        # Never met on plain lines; but should the parse and the lines disagree, the files
+        # are read_return's, not a failed run's.
+        if cells is None or cells.height != rows.sum():
+            parsed.less_plain.extend(group)
             continue
-        # One file the reader has never met the like of must not stop the
-        # others: it is quarantined with what went wrong, for a person to look at.
-        except Exception as error:  # noqa: BLE001
-            reason = f"the file could not be read ({type(error).__name__}: {error})"
-            _refuse(log, relative_path, digest, reason, scan, rejected)
-            continue
-        scan.append({"file_path": relative_path, "file_hash": digest})
-        yield relative_path, digest, returned
+        of_row = _file_of_each_row(rows.to_list())
+        first_row_at = (rows.cum_sum() - rows).gather(of_row)
+        parsed.rows.append(
+            cells.select(
+                # The spreadsheet row: the header is row 1.
+                (pl.int_range(pl.len()) - first_row_at + 2).cast(pl.Int32).alias("row_number"),
+                pl.lit(group[0][3].kind.name).alias("return_kind"),
+                *(
+                    # read_return keeps no empty cell: a cell quoted empty ("") is none.
+                    pl.when(pl.col(c) != "").then(pl.col(c)).alias(c)
+                    if c in columns
+                    else pl.lit(None, pl.Utf8).alias(c)
+                    for c in RAW_COLUMNS
+                ),
+                pl.lit(None, pl.Utf8).alias("extra_columns"),
+                pl.Series([path for path, *_ in group]).gather(of_row).alias("file_path"),
+                pl.Series([digest for _, digest, *_ in group]).gather(of_row).alias("file_hash"),
+                pl.lit(None, pl.Utf8).alias("sheet"),
+            )
+        )
+        parsed.files.extend(
+            {
+                "file_path": relative_path,
+                "file_hash": digest,
+                "file_format": "csv",
+                "return_kind": found.kind.name,
+                "sheet": None,
+                "encoding": found.encoding,
+                "header_row": 1,
+                "header": found.header,
+                "rows_read": found.rows,
+                "sheet_choice": None,
+                "formula_cells": [],
+            }
+            for relative_path, digest, _, found in group
+        )
+    return parsed
+
+
+def _lines(text: bytes) -> pl.Series:
+    # No return holds a NUL byte (plain_csv): as the separator, it leaves each line whole.
+    return pl.read_csv(
+        text, has_header=False, schema={"line": pl.Utf8}, quote_char=None, separator="\x00"
+    ).to_series()
+
+
+def _file_of_each_row(rows: list[int]) -> pl.Series:
+    return pl.select(
+        pl.int_range(len(rows), dtype=pl.UInt32).repeat_by(pl.Series(rows)).explode()
+    ).to_series()
+
+
+# A line whose quotes each enclose a whole cell, with no quote inside it: the csv module
+# and a parse of many files read such a line alike. A quote anywhere else (a stray one,
+# one doubled inside a cell, one opening a cell that runs on to the next line) is
+# read_return's to read, or to refuse.
+_PLAINLY_QUOTED_LINE = r'^(?:[^",]*|"[^"]*")(?:,(?:[^",]*|"[^"]*"))*$'
+_QUOTED_CELL = r'"[^"]*"'
+
+
+def plain_lines(lines: pl.Series, cells: int) -> pl.Series:
+    """Whether each line is read alike by read_return and by a parse of many files: plainly
+    quoted, with a cell under every column, and a letter or digit in some cell (read_return
+    skips a row of blank cells, keeping the rows below their numbers)."""
+    return (
+        lines.to_frame("line")
+        .select(
+            pl.col("line").str.contains(_PLAINLY_QUOTED_LINE)
+            & (
+                pl.col("line")
+                .str.replace_all(_QUOTED_CELL, "")
+                .str.count_matches(",", literal=True)
+                == cells - 1
+            )
+            & pl.col("line").str.contains("[0-9A-Za-z]")
+            # A byte-order mark is dropped by some parsers at the start of what they read.
+            & ~pl.col("line").str.contains("\ufeff", literal=True)
+        )
+        .fill_null(value=False)
+        .to_series()
+    )
 
 
 def _refuse(

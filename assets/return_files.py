@@ -172,6 +172,64 @@ def reporting_periods_typed(path: Path, content: bytes) -> set[str]:
     return {text for _, cells in grid.rows[header_at + 1 :] if (text := cells.get(position))}
 
 
+@dataclass(frozen=True)
+class PlainCsv:
+    """A CSV return that looks plain enough for one parse of many files to read it as
+    read_return would: UTF-8, its header on the first line naming contract columns only,
+    no blank line. The parse checks each line below (raw_returns: plain_lines)."""
+
+    kind: ReturnKind
+    columns: tuple[str, ...]  # the contract column of each header cell, in order
+    header: list[str]
+    encoding: str
+    content: bytes  # as read, for read_return where a line is less plain
+    body: bytes  # the lines below the header, each ending in a line feed
+    rows: int
+
+
+@functools.cache
+def _column_by_header_key(kind: ReturnKind) -> dict[str, str]:
+    return kind.column_by_header_key()
+
+
+def plain_csv(path: Path, content: bytes) -> PlainCsv | None:
+    """The file as a PlainCsv, or None where anything about it is unusual (a workbook, a
+    title block, an encoding other than UTF-8, a blank line, a header naming an unknown
+    column or a column twice): read_return reads those, or refuses them."""
+    if path.suffix.lower() != ".csv" or b"\x00" in content:
+        return None
+    encoding = "utf-8-sig" if content.startswith(_UTF8_BOM) else "utf-8"
+    text = content.removeprefix(_UTF8_BOM)
+    if not text.isascii():
+        try:
+            text.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if b"\r" in text:
+        # A carriage return is plain only as half of a line break.
+        if text.count(b"\r") != text.count(b"\r\n"):
+            return None
+        text = text.replace(b"\r\n", b"\n")
+    header_line, _, body = text.partition(b"\n")
+    if not body.endswith(b"\n"):
+        body += b"\n"
+    if body == b"\n" or body.startswith(b"\n") or b"\n\n" in body:
+        return None
+    if b'"' in header_line or b"\t" in header_line:
+        return None
+    header = header_line.decode("utf-8").split(",")
+    kind = kind_of_header(header)
+    by_key = _column_by_header_key(kind)
+    named = [by_key.get(header_key(cell)) for cell in header]
+    columns = tuple(column for column in named if column is not None)
+    if len(set(columns)) < len(named) or set(kind.required) - set(columns):
+        return None
+    rows = body.count(b"\n")
+    if (rows + 1) * len(columns) > MAX_CELLS:
+        return None
+    return PlainCsv(kind, columns, header, encoding, content, body, rows)
+
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")

@@ -287,9 +287,9 @@ def _raw_rows(
 def _named_authorities(connection: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> pl.DataFrame:
     """The rows with each authority written as the name it was first given; an authority
     new to the warehouse is named by its most common spelling in these rows."""
-    key = cells.authority_key(pl.col("authority"))
+    key = cells.read_each_distinct(rows["authority"], cells.authority_key).alias("authority_key")
     spellings = (
-        rows.select(key.alias("authority_key"), cells.blank_to_null(pl.col("authority")))
+        rows.select(key, cells.blank_to_null(pl.col("authority")))
         .drop_nulls()
         .group_by("authority_key", "authority")
         .len()
@@ -312,7 +312,7 @@ def _named_authorities(connection: duckdb.DuckDBPyConnection, rows: pl.DataFrame
         "SELECT authority_key, authority AS named FROM validated.authority_names"
     ).pl()
     return (
-        rows.with_columns(key.alias("authority_key"))
+        rows.with_columns(key)
         .join(names, on="authority_key", how="left", maintain_order="left")
         .with_columns(pl.coalesce("named", "authority").alias("authority"))
         .drop("authority_key", "named")

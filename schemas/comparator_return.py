@@ -19,6 +19,7 @@ from schemas.gate_checks import (
     authority_column,
     cell_check,
     optional,
+    passes_each_distinct,
     reporting_period_column,
     required,
     typed_return_key,
@@ -49,9 +50,8 @@ DUPLICATE_REASON = (
 )
 # A value may be left out (blank, N/A, -); anything else must be a number.
 _VALUE_OR_NOT_SUPPLIED = pa.Check(
-    lambda data: data.lazyframe.select(
-        cells.is_not_applicable(pl.col(data.key))
-        | cells.parse_number(pl.col(data.key)).is_not_null()
+    passes_each_distinct(
+        lambda cell: cells.is_not_applicable(cell) | cells.parse_number(cell).is_not_null()
     ),
     error="value is not a number: write the member's value as a number such as 71, 9.6% or "
     "1,400, or leave it blank (or N/A) where it was not supplied",
@@ -101,19 +101,20 @@ def comparator_return_schema() -> pa.DataFrameSchema:
 
 
 def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    col = pl.col
+    cells_read = cells.DistinctCells(rows)
+    read = cells_read.read
     text = cells.blank_to_null
     return rows.select(
-        *typed_return_key(),
-        text(col("ref")).alias("ref"),
-        text(col("indicator")).alias("indicator"),
-        cells.parse_polarity(col("polarity")).alias("polarity"),
-        text(col("comparator_group")).alias("comparator_group"),
-        text(col("comparator_period")).alias("comparator_period"),
-        text(col("member_authority")).alias("member_authority"),
-        cells.parse_number(col("value")).alias("value"),
-        cells.value_note(col("value")).alias("value_note"),
-        cells.parse_quartile_method(col("quartile_method")).alias("quartile_method"),
+        *typed_return_key(cells_read),
+        read("ref", text),
+        read("indicator", text),
+        read("polarity", cells.parse_polarity),
+        read("comparator_group", text),
+        read("comparator_period", text),
+        read("member_authority", text),
+        read("value", cells.parse_number),
+        read("value", cells.value_note).alias("value_note"),
+        read("quartile_method", cells.parse_quartile_method),
         "extra_columns",
     )
 

@@ -23,15 +23,29 @@ LINEAGE_COLUMNS = ("file_path", "file_hash", "sheet", "row_number", "loaded_at")
 RETURN_KEY = ("file_path", "file_hash")
 
 
-def typed_return_key() -> list[pl.Expr | str]:
+def typed_return_key(cells_read: cells.DistinctCells) -> list[pl.Series | str]:
     """The first columns of every validated table: the row's lineage, and the authority and
     the period of the return it is in."""
     return [
         *LINEAGE_COLUMNS,
-        cells.blank_to_null(pl.col("authority")).alias("authority"),
-        cells.parse_financial_year_start(pl.col("reporting_period")).alias("financial_year_start"),
-        cells.parse_period_quarter(pl.col("reporting_period")).alias("reporting_quarter"),
+        cells_read.read("authority", cells.blank_to_null),
+        cells_read.read("reporting_period", cells.parse_financial_year_start).alias(
+            "financial_year_start"
+        ),
+        cells_read.read("reporting_period", cells.parse_period_quarter).alias("reporting_quarter"),
     ]
+
+
+def passes_each_distinct(
+    passes: Callable[[pl.Expr], pl.Expr],
+) -> Callable[[PolarsData], pl.LazyFrame]:
+    """A Pandera check function judging each distinct cell of its column once."""
+
+    def check(data: PolarsData) -> pl.LazyFrame:
+        column = data.lazyframe.select(data.key).collect().to_series()
+        return cells.read_each_distinct(column, passes).to_frame().lazy()
+
+    return check
 
 
 REPORTING_PERIOD_REASON = (
@@ -46,22 +60,17 @@ def cell_check(
     """A check that passes where the cell is blank or `reads` makes something of it; with
     `formulas_pass`, where it holds a formula too (formula_check gives that reason)."""
 
-    def check(data: PolarsData) -> pl.LazyFrame:
-        cell = pl.col(data.key)
-        passes = cells.blank_to_null(cell).is_null() | reads(cell).is_not_null()
-        if formulas_pass:
-            passes = passes | cells.is_formula(cell)
-        return data.lazyframe.select(passes)
+    def passes(cell: pl.Expr) -> pl.Expr:
+        readable = cells.blank_to_null(cell).is_null() | reads(cell).is_not_null()
+        return readable | cells.is_formula(cell) if formulas_pass else readable
 
-    return pa.Check(check, error=reason)
+    return pa.Check(passes_each_distinct(passes), error=reason)
 
 
 def formula_check(column: str, what: str) -> pa.Check:
     """A check that fails where the cell holds a formula with no saved value."""
     return pa.Check(
-        lambda data: data.lazyframe.select(
-            ~cells.is_formula(pl.col(data.key)).fill_null(value=False)
-        ),
+        passes_each_distinct(lambda cell: ~cells.is_formula(cell).fill_null(value=False)),
         error=f"{column} holds a formula with no saved value, not {what}: type {what} "
         "itself, or open the workbook in Excel and save it, so that the formula's value is "
         "saved with it",
@@ -74,9 +83,12 @@ def same_in_whole_file(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.C
     cell that cannot be read at all fails its own check instead."""
 
     def check(data: PolarsData) -> pl.LazyFrame:
-        value = reads(pl.col(data.key))
+        cell = data.lazyframe.select(data.key).collect().to_series()
+        value = pl.col("cell_reading")
         most_common = value.drop_nulls().mode().sort().first().over(list(RETURN_KEY))
-        return data.lazyframe.select(value.is_null() | (value == most_common))
+        return data.lazyframe.with_columns(
+            cells.read_each_distinct(cell, reads).alias("cell_reading")
+        ).select(value.is_null() | (value == most_common))
 
     return pa.Check(check, error=reason)
 

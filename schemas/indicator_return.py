@@ -8,6 +8,8 @@ read by the functions of `schemas.cells`, the same ones that type accepted rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandera.polars as pa
 import polars as pl
 
@@ -126,58 +128,67 @@ def indicator_return_schema() -> pa.DataFrameSchema:
 
 def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
     """The accepted rows with each cell read as the contract says."""
-    col = pl.col
+    cells_read = cells.DistinctCells(rows)
+    read = cells_read.read
     text = cells.blank_to_null
-    quartile_cell = col("comparative_quartile")
     return rows.select(
-        *typed_return_key(),
-        cells.parse_priority_number(col("priority")).alias("priority_number"),
-        cells.parse_priority_name(col("priority")).alias("priority_name"),
-        text(col("outcome")).alias("outcome"),
-        cells.parse_tier(col("tier")).alias("tier"),
-        text(col("ref")).alias("ref"),
-        text(col("indicator")).alias("indicator"),
-        text(col("frequency")).alias("frequency"),
-        cells.parse_polarity(col("polarity")).alias("polarity"),
-        cells.parse_measure_type(col("measure_type")).alias("measure_type"),
-        *(cells.parse_number(col(c)).alias(c) for c in TARGET_COLUMNS),
+        *typed_return_key(cells_read),
+        read("priority", cells.parse_priority_number).alias("priority_number"),
+        read("priority", cells.parse_priority_name).alias("priority_name"),
+        read("outcome", text),
+        read("tier", cells.parse_tier),
+        read("ref", text),
+        read("indicator", text),
+        read("frequency", text),
+        read("polarity", cells.parse_polarity),
+        read("measure_type", cells.parse_measure_type),
+        *(read(c, cells.parse_number) for c in TARGET_COLUMNS),
         *(
-            expression
+            series
             for c in VALUE_COLUMNS
-            for expression in (
-                cells.parse_number(col(c)).alias(c),
-                cells.value_note(col(c)).alias(f"{c}_note"),
+            for series in (
+                read(c, cells.parse_number),
+                read(c, cells.value_note).alias(f"{c}_note"),
             )
         ),
-        cells.parse_number(col("reported_variance")).alias("reported_variance"),
-        text(col("reported_variance")).alias("reported_variance_text"),
-        cells.unreadable(col("reported_variance"), cells.parse_number).alias(
+        read("reported_variance", cells.parse_number),
+        read("reported_variance", text).alias("reported_variance_text"),
+        read("reported_variance", _unreadable(cells.parse_number)).alias(
             "reported_variance_unreadable"
         ),
-        cells.parse_reported_trend(col("reported_trend")).alias("reported_trend"),
-        text(col("reported_trend")).alias("reported_trend_text"),
-        cells.unreadable(col("reported_trend"), cells.parse_reported_trend).alias(
+        read("reported_trend", cells.parse_reported_trend),
+        read("reported_trend", text).alias("reported_trend_text"),
+        read("reported_trend", _unreadable(cells.parse_reported_trend)).alias(
             "reported_trend_unreadable"
         ),
-        cells.parse_quartile(quartile_cell).alias("comparative_quartile"),
-        text(quartile_cell).alias("comparative_quartile_text"),
-        cells.unreadable(quartile_cell, cells.parse_quartile).alias(
+        read("comparative_quartile", cells.parse_quartile),
+        read("comparative_quartile", text).alias("comparative_quartile_text"),
+        read("comparative_quartile", _unreadable(cells.parse_quartile)).alias(
             "comparative_quartile_unreadable"
         ),
         pl.coalesce(
-            text(col("comparator_period")), cells.parse_cell_comparator_period(quartile_cell)
+            read("comparator_period", text),
+            read("comparative_quartile", cells.parse_cell_comparator_period),
         ).alias("comparator_period"),
         pl.coalesce(
-            cells.parse_number(col("england_average")),
-            cells.parse_cell_average(quartile_cell, "Eng|England"),
+            read("england_average", cells.parse_number),
+            read("comparative_quartile", _average("Eng|England")),
         ).alias("england_average"),
         pl.coalesce(
-            cells.parse_number(col("comparator_average")),
-            cells.parse_cell_average(quartile_cell, "LA|NW|SN|CIPFA"),
+            read("comparator_average", cells.parse_number),
+            read("comparative_quartile", _average("LA|NW|SN|CIPFA")),
         ).alias("comparator_average"),
-        text(col("commentary")).alias("commentary"),
+        read("commentary", text),
         "extra_columns",
     )
+
+
+def _unreadable(reads: Callable[[pl.Expr], pl.Expr]) -> Callable[[pl.Expr], pl.Expr]:
+    return lambda cell: cells.unreadable(cell, reads)
+
+
+def _average(label: str) -> Callable[[pl.Expr], pl.Expr]:
+    return lambda cell: cells.parse_cell_average(cell, label)
 
 
 GATE = ReturnGate(

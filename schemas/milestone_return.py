@@ -70,14 +70,15 @@ TEXT_COLUMNS = (
 
 def type_rows(rows: pl.DataFrame) -> pl.DataFrame:
     """The accepted rows with each cell read as the contract says; text kept whole."""
-    col = pl.col
+    cells_read = cells.DistinctCells(rows)
+    read = cells_read.read
     text = cells.blank_to_null
     return rows.select(
-        *typed_return_key(),
-        *(text(col(c)).alias(c) for c in TEXT_COLUMNS),
-        cells.parse_progress(col("progress")).alias("progress"),
-        text(col("progress")).alias("progress_text"),
-        text(col("commentary")).alias("commentary"),
+        *typed_return_key(cells_read),
+        *(read(c, text) for c in TEXT_COLUMNS),
+        read("progress", cells.parse_progress),
+        read("progress", text).alias("progress_text"),
+        read("commentary", text),
         "extra_columns",
     )
 

@@ -189,3 +189,16 @@ def test_codes_read_in_any_case(
     reads: Callable[[pl.Expr], pl.Expr], typed: str | None, expected: object
 ) -> None:
     assert read(reads, typed) == expected
+
+
+@pytest.mark.parametrize(
+    "reads", [cells.parse_number, cells.value_note, cells.parse_measure_type, cells.parse_quartile]
+)
+def test_reading_each_distinct_cell_once_gives_what_reading_every_cell_gives(
+    reads: Callable[[pl.Expr], pl.Expr],
+) -> None:
+    column = pl.Series(
+        "cell", ["12.5", None, "N/A", "12.5", "", " 1 000 ", "cumulative", "2nd Quartile", None]
+    )
+    every_cell = column.to_frame().select(reads(pl.col("cell"))).to_series()
+    assert cells.read_each_distinct(column, reads).equals(every_cell.alias("cell"))
