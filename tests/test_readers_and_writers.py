@@ -23,7 +23,8 @@ import duckdb
 import pytest
 
 from pipelines.paths import DEFAULT_RETURNS_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
-from tests.conftest import build
+from pipelines.run import RunOutcome
+from tests.conftest import build, copy_of_sample_warehouse
 from tests.test_quarterly_operations import PRIORITY_1_Q2, correct
 
 READER = PROJECT_ROOT / "tests" / "reader_process.py"
@@ -66,24 +67,14 @@ def looks(output: Path) -> list[dict]:
     return [json.loads(line) for line in output.read_text().splitlines()]
 
 
-@pytest.fixture(scope="module")
-def published_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample built and published once: its returns, warehouse and build file."""
-    folder = tmp_path_factory.mktemp("published")
-    shutil.copytree(DEFAULT_RETURNS_DIR, folder / "returns")
-    assert build(folder / "returns", folder / "warehouse.duckdb").published
-    return folder
-
-
 @pytest.fixture
-def published(published_once: Path, tmp_path: Path) -> tuple[Path, Path]:
+def published(sample_run: RunOutcome, tmp_path: Path) -> tuple[Path, Path]:
     """A published sample warehouse and a copy of its returns to correct, each test its own
-    copy of the one build (the warehouse holds paths relative to its returns folder)."""
-    returns, warehouse = tmp_path / "returns", tmp_path / "warehouse.duckdb"
-    shutil.copytree(published_once / "returns", returns)
-    for name in ("warehouse.duckdb", "warehouse.build.duckdb"):
-        shutil.copy2(published_once / name, tmp_path / name)
-    return returns, warehouse
+    copy of the session's one build of the sample."""
+    assert sample_run.published, sample_run.summary()
+    returns = tmp_path / "returns"
+    shutil.copytree(DEFAULT_RETURNS_DIR, returns)
+    return returns, copy_of_sample_warehouse(sample_run, tmp_path)
 
 
 def state(warehouse: Path) -> tuple[str, int]:
