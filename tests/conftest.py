@@ -3,17 +3,25 @@
 Pipeline runs go through Dagster (the same job `python -m pipelines run`
 executes) into temporary warehouses, with an ephemeral Dagster instance so the
 tests leave nothing in the project's own storage.
+
+A run costs seconds, so the sample is run once for the whole session, however many
+test processes share it, and read by every test that only reads it; a test that runs
+again on it starts from a copy (`copy_of_sample_warehouse`).
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import os
+import pickle
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pytest
@@ -22,6 +30,8 @@ from dagster import DagsterInstance
 from pipelines.paths import DEFAULT_RETURNS_DIR, PROJECT_ROOT
 from pipelines.resources import load_rule_macros
 from pipelines.run import RunOutcome, run_pipeline
+
+T = TypeVar("T")
 
 HEADER = [
     "authority",
@@ -67,6 +77,32 @@ def indicator_row(**cells: str) -> dict[str, str]:
     return defaults | cells
 
 
+# The modules whose few tests run the pipeline most often, many in processes of their own.
+# Under `--dist=loadscope` (pyproject.toml) a worker takes a whole module at a time, in the
+# order collected: these go first, so that neither worker is left running one alone at the
+# end while the other has finished. Both need the session's sample runs, so they are apart.
+MOST_RUNS_FIRST = [
+    "test_readers_and_writers.py",
+    "test_current_returns.py",
+    "test_quiet_run.py",
+    "test_data_quality.py",
+    "test_gate.py",
+    "test_command_line.py",
+    "test_history_published_and_restated.py",
+    "test_quarterly_operations.py",
+    "test_analysts_guide.py",
+    "test_validate_command.py",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def queue_position(item: pytest.Item) -> int:
+        name = item.path.name
+        return MOST_RUNS_FIRST.index(name) if name in MOST_RUNS_FIRST else len(MOST_RUNS_FIRST)
+
+    items.sort(key=queue_position)  # stable: the other modules keep their order
+
+
 @pytest.fixture
 def rules() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with the macros of sql/macros loaded."""
@@ -82,13 +118,48 @@ def build(returns_dir: Path, warehouse: Path, **options: Path) -> RunOutcome:
         return run_pipeline(returns_dir, warehouse, instance=instance, **options)
 
 
+def once_per_session(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]
+) -> T:
+    """`make(folder)` run once for the whole test session and its result shared.
+
+    pytest-xdist gives each worker process its own session, so a session fixture would
+    run once per worker: the first worker to ask makes it in the run's shared temporary
+    folder, under a lock, and the others wait for it and read its result."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(tmp_path_factory.mktemp(name))
+    # Each worker's base folder is popen-gwN inside the folder of this one test run.
+    shared = tmp_path_factory.getbasetemp().parent / name
+    result = shared / "result.pickle"
+    with shared.with_name(f"{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            shared.mkdir(exist_ok=True)
+            result.write_bytes(pickle.dumps(make(shared)))
+        return pickle.loads(result.read_bytes())
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
-    """The pipeline run on the sample returns of data/raw."""
-    warehouse = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    outcome = build(DEFAULT_RETURNS_DIR, warehouse)
+    """The pipeline run on the sample returns of data/raw. Read it, never write to it."""
+    outcome = once_per_session(
+        tmp_path_factory,
+        "sample",
+        lambda folder: build(DEFAULT_RETURNS_DIR, folder / "warehouse.duckdb"),
+    )
     assert outcome.succeeded, outcome.summary()
     return outcome
+
+
+def copy_of_sample_warehouse(sample_run: RunOutcome, folder: Path) -> Path:
+    """The sample run's published warehouse and build file copied into `folder`: what a
+    run of the sample into `folder / "warehouse.duckdb"` leaves, for a test to run again on.
+    The warehouse names its returns relative to their folder, so any copy of the sample's
+    returns is the folder it was built from."""
+    warehouse = folder / sample_run.warehouse.name
+    shutil.copy2(sample_run.warehouse, warehouse)
+    shutil.copy2(sample_run.build_warehouse, folder / sample_run.build_warehouse.name)
+    return warehouse
 
 
 @pytest.fixture
@@ -116,6 +187,9 @@ def sample_command_run(
 ) -> tuple[subprocess.CompletedProcess, Path]:
     """`python -m pipelines run` on the sample into a warehouse of its own, run once for
     every test of what the command prints and leaves behind."""
-    folder = tmp_path_factory.mktemp("command-line")
-    warehouse = folder / "warehouse.duckdb"
-    return pipelines_command(folder, "run", "--warehouse", str(warehouse)), warehouse
+
+    def run_command(folder: Path) -> tuple[subprocess.CompletedProcess, Path]:
+        warehouse = folder / "warehouse.duckdb"
+        return pipelines_command(folder, "run", "--warehouse", str(warehouse)), warehouse
+
+    return once_per_session(tmp_path_factory, "command-line", run_command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ import pytest
 from pipelines.partitions import quarter_closed_before, reporting_period
 from pipelines.paths import DEFAULT_RETURNS_DIR
 from pipelines.run import RunOutcome
-from tests.conftest import build
+from tests.conftest import build, copy_of_sample_warehouse
 
 PRIORITY_1_Q2 = Path("st-helens/2024-25/Q2/priority-1.csv")
 OUTTURN_2021_22 = Path("st-helens/2021-22/Q4/priority-1.csv")
@@ -44,12 +45,19 @@ def marts_by_period(warehouse: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def backfilled(tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
+def backfilled(sample_run: RunOutcome, tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
+    """The sample backfilled, every quarter in one run: the session's sample run, in a copy
+    of its warehouse and of its returns that this module's tests may correct."""
+    assert sample_run.published, sample_run.summary()
     returns = tmp_path_factory.mktemp("returns")
     shutil.copytree(DEFAULT_RETURNS_DIR, returns, dirs_exist_ok=True)
-    outcome = build(returns, tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
-    assert outcome.published, outcome.summary()
-    return outcome
+    warehouse = copy_of_sample_warehouse(sample_run, tmp_path_factory.mktemp("warehouse"))
+    return replace(
+        sample_run,
+        returns_dir=returns,
+        warehouse=warehouse,
+        build_warehouse=warehouse.with_name(sample_run.build_warehouse.name),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -178,11 +186,12 @@ def test_a_quarter_key_that_is_not_a_financial_quarter_is_refused(key: str) -> N
         reporting_period(key)
 
 
-def test_a_quarter_run_before_any_return_arrived_flags_every_missing_return(tmp_path) -> None:
+def test_a_quarter_run_before_any_return_arrived_flags_every_missing_return(
+    sample_run: RunOutcome, tmp_path: Path
+) -> None:
     # What the schedule does when returns are late: the register expects St Helens'
     # six priorities every quarter from 2024-25 Q2, and none has arrived for Q3.
-    warehouse = tmp_path / "warehouse.duckdb"
-    build(DEFAULT_RETURNS_DIR, warehouse)
+    warehouse = copy_of_sample_warehouse(sample_run, tmp_path)  # the sample built, then:
     outcome = build(DEFAULT_RETURNS_DIR, warehouse, quarters=["2024-25-Q3"])
     assert outcome.published, outcome.summary()
     with duckdb.connect(str(warehouse), read_only=True) as connection:

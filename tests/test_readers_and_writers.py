@@ -1,10 +1,11 @@
 """Analysts are never blocked and never see half a warehouse: proved with real processes.
 
 A reader holds the published warehouse open read-only (another keeps opening it
-afresh) while a run builds and publishes in a process of its own; a run is
-killed half-way; a run fails a blocking check. DuckDB lets one process write a
-file only while no other has it open, so the run never writes the file readers
-have: it builds beside it and swaps the new file in with one rename.
+afresh), each in a process of its own, while a run builds and publishes; a run
+started by the command line is killed half-way; one fails a blocking check.
+DuckDB lets one process write a file only while no other has it open, so the run
+never writes the file readers have: it builds beside it and swaps the new file
+in with one rename.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import duckdb
 import pytest
 
 from pipelines.paths import DEFAULT_RETURNS_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
-from tests.conftest import build
+from pipelines.run import RunOutcome
+from tests.conftest import build, copy_of_sample_warehouse
 from tests.test_quarterly_operations import PRIORITY_1_Q2, correct
 
 READER = PROJECT_ROOT / "tests" / "reader_process.py"
@@ -66,24 +68,14 @@ def looks(output: Path) -> list[dict]:
     return [json.loads(line) for line in output.read_text().splitlines()]
 
 
-@pytest.fixture(scope="module")
-def published_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample built and published once: its returns, warehouse and build file."""
-    folder = tmp_path_factory.mktemp("published")
-    shutil.copytree(DEFAULT_RETURNS_DIR, folder / "returns")
-    assert build(folder / "returns", folder / "warehouse.duckdb").published
-    return folder
-
-
 @pytest.fixture
-def published(published_once: Path, tmp_path: Path) -> tuple[Path, Path]:
+def published(sample_run: RunOutcome, tmp_path: Path) -> tuple[Path, Path]:
     """A published sample warehouse and a copy of its returns to correct, each test its own
-    copy of the one build (the warehouse holds paths relative to its returns folder)."""
-    returns, warehouse = tmp_path / "returns", tmp_path / "warehouse.duckdb"
-    shutil.copytree(published_once / "returns", returns)
-    for name in ("warehouse.duckdb", "warehouse.build.duckdb"):
-        shutil.copy2(published_once / name, tmp_path / name)
-    return returns, warehouse
+    copy of the session's one build of the sample."""
+    assert sample_run.published, sample_run.summary()
+    returns = tmp_path / "returns"
+    shutil.copytree(DEFAULT_RETURNS_DIR, returns)
+    return returns, copy_of_sample_warehouse(sample_run, tmp_path)
 
 
 def state(warehouse: Path) -> tuple[str, int]:
@@ -102,13 +94,13 @@ def test_readers_neither_block_a_run_nor_see_it_half_done(published, tmp_path) -
     holder, held_looks = start_reader(warehouse, "hold", tmp_path)
     reopener, fresh_looks = start_reader(warehouse, "reopen", tmp_path)
     correct(returns / PRIORITY_1_Q2, "CYP-012", q2="31")
-    run = run_command(tmp_path, returns, warehouse)
-    output, _ = run.communicate(timeout=600)
+    # The run in the test's own process: the readers are the processes apart that matter.
+    run = build(returns, warehouse, quarters=["2024-25-Q2"])
     time.sleep(0.5)  # let the re-opening reader look at the new warehouse
     (tmp_path / "stop").touch()
     assert holder.wait(timeout=30) == 0 and reopener.wait(timeout=30) == 0
-    assert run.returncode == 0, output
-    assert "(published)" in output
+    assert run.succeeded, run.summary()
+    assert run.published and "(published)" in run.summary()
     after = state(warehouse)
     assert after != before and after[1] == before[1] + 1
     # The notebook that held the file open saw the old warehouse, whole, throughout.
