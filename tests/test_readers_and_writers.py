@@ -175,9 +175,15 @@ def test_a_second_run_is_refused_while_one_is_building(published, tmp_path) -> N
         assert first.poll() is None, first.communicate()[0]
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    (tmp_path / "second").mkdir()
-    second = run_command(tmp_path / "second", returns, warehouse)
-    second_output, _ = second.communicate(timeout=120)
+    # The first run is paused while it holds the build, so it cannot finish before the
+    # second has started (a quarter of the sample takes less than starting a run).
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        (tmp_path / "second").mkdir()
+        second = run_command(tmp_path / "second", returns, warehouse)
+        second_output, _ = second.communicate(timeout=120)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     first_output, _ = first.communicate(timeout=600)
     assert second.returncode == 1
     assert f"another run is building {warehouse}" in second_output
