@@ -17,7 +17,7 @@ from assets.quarterly_reports import quarterly_reports
 from assets.raw_returns import ingest_returns
 from assets.reference_data import expected_returns
 from assets.return_gate import return_gate, rows_read_equal_rows_valid_plus_rows_rejected
-from assets.sql_models import build_layer_assets, load_sql_models
+from assets.sql_models import build_layer_assets
 from pipelines.automation import build_quarterly_schedule, build_returns_sensor
 from pipelines.paths import SQL_DIR
 from pipelines.resources import (
@@ -28,6 +28,7 @@ from pipelines.resources import (
     Warehouse,
 )
 from pipelines.settings import Settings, load_settings
+from pipelines.sql_models.model_files import load_sql_models
 
 BUILD_WAREHOUSE_JOB = "build_warehouse"
 

@@ -8,10 +8,12 @@ import duckdb
 import pytest
 from dagster import AssetKey, Definitions, materialize
 
-from assets.sql_models import SqlModelError, build_layer_assets, load_sql_models, read_sql_model
+from assets.sql_models import build_layer_assets
 from pipelines.definitions import defs
 from pipelines.paths import PROJECT_ROOT, SQL_DIR
 from pipelines.resources import Warehouse
+from pipelines.sql_models.model import SqlModelError
+from pipelines.sql_models.model_files import load_sql_models, read_sql_model
 
 MODELS = load_sql_models(SQL_DIR)
 
