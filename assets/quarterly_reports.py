@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.raw_returns import requested_quarters
 from pipelines.quarters import partition_key, reporting_period
+from pipelines.report.data import TABLES_READ
 from pipelines.report.files import write_reports
 from pipelines.resources import ReportsFolder, Warehouse
 
@@ -21,13 +22,8 @@ QUARTERLY_REPORTS = AssetKey(["quarterly_reports"])
 
 @asset(
     key=QUARTERLY_REPORTS,
-    deps=[
-        AssetKey(["marts", "mart_priority_performance"]),
-        AssetKey(["marts", "mart_priority_trend"]),
-        AssetKey(["marts", "mart_quartile_distribution"]),
-        AssetKey(["marts", "fct_indicator_observations"]),
-        AssetKey(["quality", "dq_flags"]),
-    ],
+    # The tables the report's queries read, declared beside them.
+    deps=[AssetKey(list(table)) for table in TABLES_READ],
     group_name="report",
     description="Each authority's quarterly performance report for the latest quarter the run "
     "built: an HTML page (tables, charts, scorecards, data-quality caveats) and an Excel "

@@ -32,7 +32,8 @@ from dagster import (
     multi_asset,
 )
 
-from assets.return_files import (
+from pipelines.partitions import partition_key, quarters_in_range
+from pipelines.readers.return_files import (
     NOT_READ,
     READER_VERSION,
     PlainCsv,
@@ -44,7 +45,6 @@ from assets.return_files import (
     read_return_bytes,
     scan_returns_folder,
 )
-from pipelines.partitions import partition_key, quarters_in_range
 from pipelines.resources import ReturnsFolder, Warehouse, fetch_row
 from schemas.return_contract import RAW_COLUMNS
 

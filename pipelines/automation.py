@@ -27,8 +27,8 @@ from dagster import (
     sensor,
 )
 
-from assets.return_files import discover_returns
 from pipelines.partitions import add_quarters, quarter_closed_before, quarters_of_files
+from pipelines.readers.return_files import discover_returns
 from pipelines.resources import ReturnsFolder
 
 

@@ -315,7 +315,7 @@ def _report(
 
 def _validate(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> int:
     from assets.reference_data import RegisterError
-    from assets.return_files import discover_returns
+    from pipelines.readers.return_files import discover_returns
     from pipelines.validate import UnreadableWarehouseError, describe, validate_returns
 
     files: list[Path] = []

@@ -9,8 +9,9 @@ committed page and the models disagree.
 
 from __future__ import annotations
 
-from assets.sql_models import SqlModel, load_sql_models
 from pipelines.paths import PROJECT_ROOT, SQL_DIR
+from pipelines.sql_models.model import SqlModel
+from pipelines.sql_models.model_files import load_sql_models
 
 DATA_DICTIONARY = PROJECT_ROOT / "docs" / "data-dictionary.md"
 DOCUMENTED_LAYER = "marts"

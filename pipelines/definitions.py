@@ -1,9 +1,15 @@
 """Everything Dagster loads, in one place: assets, checks, the job and resources.
 
 The resources, the schedule and the sensor take their paths and days from the
-settings file (pipelines/settings.py), as the command line does."""
+settings file (pipelines/settings.py), as the command line does. What is derived
+from the assets (lineage checked, the tables publication waits for, the
+expectation steps) is built by the named functions below, which the module calls
+once."""
 
 from dagster import (
+    AssetChecksDefinition,
+    AssetKey,
+    AssetsDefinition,
     AssetSelection,
     Definitions,
     define_asset_job,
@@ -17,7 +23,7 @@ from assets.quarterly_reports import quarterly_reports
 from assets.raw_returns import ingest_returns
 from assets.reference_data import expected_returns
 from assets.return_gate import return_gate, rows_read_equal_rows_valid_plus_rows_rejected
-from assets.sql_models import build_layer_assets, load_sql_models
+from assets.sql_models import build_layer_assets
 from pipelines.automation import build_quarterly_schedule, build_returns_sensor
 from pipelines.paths import SQL_DIR
 from pipelines.resources import (
@@ -28,37 +34,58 @@ from pipelines.resources import (
     Warehouse,
 )
 from pipelines.settings import Settings, load_settings
+from pipelines.sql_models.model import SqlModel
+from pipelines.sql_models.model_files import load_sql_models
 
 BUILD_WAREHOUSE_JOB = "build_warehouse"
 
-python_assets = [ingest_returns, return_gate, expected_returns, observation_history]
-sql_models = load_sql_models(SQL_DIR)
-table_assets = [*python_assets, *build_layer_assets(sql_models)]
+PYTHON_ASSETS = [ingest_returns, return_gate, expected_returns, observation_history]
 
-_built_keys = {key for assets_def in table_assets for key in assets_def.keys}
-for _model in sql_models:
-    if unknown := _model.upstream - _built_keys:
-        raise ValueError(
-            f"{_model.path} reads {', '.join(k.to_user_string() for k in unknown)}, "
-            "which no asset builds"
-        )
 
-# Publication waits for every table: the leaves of the graph are the tables
-# nothing else reads.
-_read_by_another = {dep.asset_key for a in table_assets for spec in a.specs for dep in spec.deps}
-publish = build_publish_asset(sorted(_built_keys - _read_by_another, key=str))
+def build_table_assets(models: list[SqlModel]) -> list[AssetsDefinition]:
+    """The assets that build tables: the Python steps and the SQL models, one step per
+    layer. Every table a model reads must be built by one of them."""
+    table_assets = [*PYTHON_ASSETS, *build_layer_assets(models)]
+    built = {key for assets_def in table_assets for key in assets_def.keys}
+    for model in models:
+        if unknown := model.upstream - built:
+            raise ValueError(
+                f"{model.path} reads {', '.join(k.to_user_string() for k in unknown)}, "
+                "which no asset builds"
+            )
+    return table_assets
 
-# The suites of the tables one step builds run together, in one step after it.
-_suites_by_step: dict[str, list[Suite]] = {}
-for _suite in discover_suites():
-    (_builder,) = [a for a in table_assets if _suite.asset_key in a.keys]
-    _suites_by_step.setdefault(f"{_builder.node_def.name}_expectations", []).append(_suite)
-expectation_checks = [build_expectation_checks(name, s) for name, s in _suites_by_step.items()]
 
-UNPARTITIONED_ASSETS = [
-    key for assets_def in [*table_assets, publish] if not assets_def.partitions_def
-    for key in assets_def.keys
-]  # fmt: skip
+def build_publish(table_assets: list[AssetsDefinition]) -> AssetsDefinition:
+    """Publication waits for every table: the leaves of the graph are the tables
+    nothing else reads."""
+    built = {key for assets_def in table_assets for key in assets_def.keys}
+    read_by_another = {
+        dep.asset_key for assets_def in table_assets for spec in assets_def.specs
+        for dep in spec.deps
+    }  # fmt: skip
+    return build_publish_asset(sorted(built - read_by_another, key=str))
+
+
+def build_expectation_steps(table_assets: list[AssetsDefinition]) -> list[AssetChecksDefinition]:
+    """The suites of the tables one step builds run together, in one step after it."""
+    suites_by_step: dict[str, list[Suite]] = {}
+    for suite in discover_suites():
+        (builder,) = [a for a in table_assets if suite.asset_key in a.keys]
+        suites_by_step.setdefault(f"{builder.node_def.name}_expectations", []).append(suite)
+    return [build_expectation_checks(name, suites) for name, suites in suites_by_step.items()]
+
+
+def unpartitioned_keys(assets: list[AssetsDefinition]) -> list[AssetKey]:
+    """The keys of the assets built whole, not by financial quarter."""
+    return [
+        key for assets_def in assets if not assets_def.partitions_def for key in assets_def.keys
+    ]
+
+
+table_assets = build_table_assets(load_sql_models(SQL_DIR))
+publish = build_publish(table_assets)
+UNPARTITIONED_ASSETS = unpartitioned_keys([*table_assets, publish])
 
 build_warehouse = define_asset_job(
     BUILD_WAREHOUSE_JOB,
@@ -88,7 +115,7 @@ defs = Definitions(
     assets=[*table_assets, publish, quarterly_reports],
     asset_checks=[
         rows_read_equal_rows_valid_plus_rows_rejected,
-        *expectation_checks,
+        *build_expectation_steps(table_assets),
     ],
     jobs=[build_warehouse],
     schedules=[build_quarterly_schedule(BUILD_WAREHOUSE_JOB, SETTINGS.days_after_quarter_end)],

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from dagster import DagsterEvent, DagsterEventType
 
-from assets.sql_models import FINDINGS_CHECK
+from pipelines.sql_models.checks import FINDINGS_CHECK
 
 # A stage shows as running, on a terminal, once it has taken this long.
 SHOW_RUNNING_AFTER_SECONDS = 2.0

@@ -32,7 +32,6 @@ from dagster._core.workspace.load import location_origin_from_module_name
 from assets.publish import PUBLISHED_WAREHOUSE
 from assets.quarterly_reports import QUARTERLY_REPORTS
 from assets.return_gate import GATES, VALIDATED_ROWS_SQL
-from assets.sql_models import FINDINGS_CHECK
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, UNPARTITIONED_ASSETS, defs
 from pipelines.partitions import (
     add_quarters,
@@ -52,6 +51,7 @@ from pipelines.resources import (
     fetch_row,
 )
 from pipelines.settings import history_of, load_settings
+from pipelines.sql_models.checks import FINDINGS_CHECK
 
 # The summary names this many rejected rows; the rest are in the quarantine table.
 REJECTED_ROWS_SHOWN = 20

@@ -27,12 +27,13 @@ import polars as pl
 
 from assets.raw_returns import load_returns
 from assets.reference_data import load_register
-from assets.return_files import file_hash
 from assets.return_gate import judge_returns
-from assets.sql_models import build_models, load_sql_models
 from pipelines.paths import SQL_DIR
+from pipelines.readers.return_files import file_hash
 from pipelines.resources import load_rule_macros
 from pipelines.return_queries import MUST_EXPLAIN, MUST_FIX, return_queries
+from pipelines.sql_models.model_files import load_sql_models
+from pipelines.sql_models.tables import build_models
 
 # The tables a run starts from: what the returns folder has held, and how each file
 # version was judged. Every other table is built from them.

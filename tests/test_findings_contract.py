@@ -8,15 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assets.sql_models import (
-    FINDING_COLUMNS,
-    FINDING_GRAIN,
-    SqlModelError,
-    load_sql_models,
-    model_check_specs,
-    read_sql_model,
-)
 from pipelines.paths import SQL_DIR
+from pipelines.sql_models.checks import model_check_specs
+from pipelines.sql_models.findings import FINDING_COLUMNS, FINDING_GRAIN
+from pipelines.sql_models.model import SqlModelError
+from pipelines.sql_models.model_files import load_sql_models, read_sql_model
 
 MODELS = load_sql_models(SQL_DIR)
 CHECKS = [model for model in MODELS if model.layer == "quality" and model.name.startswith("check_")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assets.return_files import UnreadableReturnError, discover_returns, read_return
 from benchmarks.generate_returns import generate, write_expected_returns
+from pipelines.readers.return_files import UnreadableReturnError, discover_returns, read_return
 
 
 def contents(folder: Path) -> dict[str, bytes]:

@@ -19,8 +19,9 @@ import polars as pl
 import pytest
 
 import assets.raw_returns
-import assets.return_files
-from assets.return_files import (
+import pipelines.readers.return_files
+from assets.return_gate import judge_rows
+from pipelines.readers.return_files import (
     UnreadableReturnError,
     file_hash,
     read_return,
@@ -28,7 +29,6 @@ from assets.return_files import (
     reporting_periods_typed,
     scan_returns_folder,
 )
-from assets.return_gate import judge_rows
 from pipelines.report.files import report_stem
 from pipelines.run import RunOutcome
 from schemas import cells, indicator_return
@@ -168,7 +168,7 @@ def test_a_workbook_past_what_one_file_may_cost_is_refused_with_the_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: str, value: float, reason: str
 ) -> None:
     path = write_workbook(tmp_path, [a_row(), a_row(ref="CYP-007")])
-    monkeypatch.setattr(assets.return_files, bound, value)
+    monkeypatch.setattr(pipelines.readers.return_files, bound, value)
     with pytest.raises(UnreadableReturnError, match=re.escape(reason)):
         read_return(path, path.read_bytes())
 
@@ -176,7 +176,7 @@ def test_a_workbook_past_what_one_file_may_cost_is_refused_with_the_reason(
 def test_a_csv_past_the_cell_bound_is_refused_with_the_reason(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(assets.return_files, "MAX_CELLS", 20)
+    monkeypatch.setattr(pipelines.readers.return_files, "MAX_CELLS", 20)
     content = return_csv([indicator_row(), indicator_row(ref="CYP-007")]).encode()
     with pytest.raises(UnreadableReturnError, match="holds more than 20 cells"):
         read_return(Path("wide.csv"), content)
@@ -187,7 +187,7 @@ def test_a_file_larger_than_any_return_is_refused_before_it_is_read(
 ) -> None:
     path = tmp_path / "huge.csv"
     path.write_text(return_csv([indicator_row()]))
-    monkeypatch.setattr(assets.return_files, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(pipelines.readers.return_files, "MAX_FILE_BYTES", 10)
     with pytest.raises(UnreadableReturnError, match="more than any return"):
         read_return_bytes(path)
 
@@ -198,13 +198,13 @@ def test_finding_a_workbooks_quarter_reads_only_the_period_cells_below_the_heade
     rows = [a_row(ref=f"CYP-{n:03}") for n in range(20)]
     path = write_workbook(tmp_path, rows)
     cells_read: list[object] = []
-    cell_text = assets.return_files._cell_text
+    cell_text = pipelines.readers.return_files._cell_text
 
     def counted(*arguments: object) -> str | None:
         cells_read.append(arguments[0])
         return cell_text(*arguments)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(assets.return_files, "_cell_text", counted)
+    monkeypatch.setattr(pipelines.readers.return_files, "_cell_text", counted)
     assert reporting_periods_typed(path, path.read_bytes()) == {"2024-25 Q2"}
     # The header's cells, then one cell a row: the period.
     assert len(cells_read) == len(WORKBOOK_HEADER) + len(rows)
@@ -438,7 +438,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunO
         earlier.execute(assets.raw_returns.RAW_TABLES_DDL)
         for name, content, reader in (
             ("fixed-later.csv", fixed_later, "an older reader"),
-            ("kept-out.csv", kept_out, assets.return_files.READER_VERSION),
+            ("kept-out.csv", kept_out, pipelines.readers.return_files.READER_VERSION),
         ):
             earlier.execute(
                 "INSERT INTO quarantine.rejected_files VALUES (?, ?, ?, now(), ?)",
@@ -578,7 +578,9 @@ def test_a_file_the_older_reader_quarantined_is_read_again_by_the_new_one(
     reasons = rejected_file_reasons(outcome)
     assert "fixed-later.csv" not in reasons
     # A file this reader quarantined is not read again.
-    assert reasons["kept-out.csv"] == f"{assets.return_files.READER_VERSION} refused this"
+    assert (
+        reasons["kept-out.csv"] == f"{pipelines.readers.return_files.READER_VERSION} refused this"
+    )
     rows = hostile_warehouse.sql(
         "SELECT count(*) FROM raw.returns WHERE file_path = 'fixed-later.csv'"
     ).fetchall()
@@ -586,7 +588,7 @@ def test_a_file_the_older_reader_quarantined_is_read_again_by_the_new_one(
     versions = hostile_warehouse.sql(
         "SELECT DISTINCT reader_version FROM quarantine.rejected_files"
     ).fetchall()
-    assert versions == [(assets.return_files.READER_VERSION,)]
+    assert versions == [(pipelines.readers.return_files.READER_VERSION,)]
 
 
 def findings(warehouse: duckdb.DuckDBPyConnection, check_name: str) -> list[dict[str, object]]:

@@ -13,9 +13,10 @@ import polars as pl
 import pytest
 from sqlglot import exp, parse_one
 
-from assets.sql_models import SqlModel, load_sql_models
 from pipelines.paths import SQL_DIR
 from pipelines.resources import load_rule_macros
+from pipelines.sql_models.model import SqlModel
+from pipelines.sql_models.model_files import load_sql_models
 
 MODELS = {model.table: model for model in load_sql_models(SQL_DIR)}
 

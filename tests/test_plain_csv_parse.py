@@ -12,7 +12,7 @@ import pytest
 
 import assets.raw_returns
 from assets.raw_returns import load_returns
-from assets.return_files import plain_csv
+from pipelines.readers.return_files import plain_csv
 from tests.conftest import HEADER, indicator_row, return_csv
 
 MILESTONE_CSV = (

@@ -12,11 +12,16 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
+import sqlglot
+from dagster import AssetKey
+from sqlglot import expressions as exp
 
+from assets.quarterly_reports import quarterly_reports
 from pipelines.report import files as report_files_module
-from pipelines.report.data import load
+from pipelines.report.data import TABLES_READ, load, load_quarter
 from pipelines.report.files import write_reports
 from pipelines.report.workbook import write_workbook
 
@@ -219,3 +224,32 @@ def test_reports_written_by_parallel_writers_are_those_written_one_by_one(
             assert [list(sheet.values) for sheet in ours_book] == [
                 list(sheet.values) for sheet in theirs_book
             ]
+
+
+class _RecordingConnection:
+    """A connection that keeps the text of every query it is asked."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self._connection = connection
+        self.queries: list[str] = []
+
+    def sql(self, query: str, **arguments: object) -> duckdb.DuckDBPyRelation:
+        self.queries.append(query)
+        return self._connection.sql(query, **arguments)
+
+
+def test_the_report_asset_depends_on_every_table_the_reports_queries_read(
+    sample_warehouse,
+) -> None:
+    recording = _RecordingConnection(sample_warehouse)
+    load_quarter(recording, PERIOD)  # type: ignore[arg-type]
+    read = {
+        (table.db, table.name)
+        for query in recording.queries
+        for table in sqlglot.parse_one(query, read="duckdb").find_all(exp.Table)
+        if table.db
+    }
+    assert read == set(TABLES_READ)
+    assert {dep.asset_key for spec in quarterly_reports.specs for dep in spec.deps} == {
+        AssetKey(list(table)) for table in read
+    }

@@ -1,4 +1,5 @@
-"""Reading a return file as typed: header, encodings, workbooks (assets/return_files.py)."""
+"""Reading a return file as typed: header, encodings, workbooks
+(pipelines/readers/return_files.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from assets.return_files import (
+from pipelines.readers.return_files import (
     UnreadableReturnError,
     discover_returns,
     read_return,

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import AssetKey, Definitions, materialize
 
-from assets.sql_models import SqlModelError, build_layer_assets, load_sql_models, read_sql_model
+from assets.sql_models import build_layer_assets
 from pipelines.definitions import defs
 from pipelines.paths import PROJECT_ROOT, SQL_DIR
 from pipelines.resources import Warehouse
+from pipelines.sql_models.model import SqlModelError
+from pipelines.sql_models.model_files import load_sql_models, read_sql_model
 
 MODELS = load_sql_models(SQL_DIR)
 
@@ -123,6 +126,78 @@ def test_a_file_that_is_not_a_proper_model_is_refused(
     path.write_text(sql)
     with pytest.raises(SqlModelError, match=complaint):
         read_sql_model(path, "staging")
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("-- One row per a.\n-- grian: a, b\n", "grian"),
+        ("-- One row per a.\n-- grain: a\n-- owner: finance\n", "owner"),
+        ("-- One row per a.\n-- grain: a\n--\n-- colour: blue\n", "colour"),
+        ("-- Grain: a\n", "Grain"),
+    ],
+)
+def test_a_header_with_an_unknown_key_fails_to_load_naming_the_file_and_the_key(
+    tmp_path: Path, header: str, key: str
+) -> None:
+    path = tmp_path / "stg_keyed.sql"
+    path.write_text(header + "select 1 as a")
+    with pytest.raises(SqlModelError, match=f"unknown header key '{key}'") as error:
+        read_sql_model(path, "staging")
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "misspelt", ["partitioned_by", "partition by", "partitioned_by ", "Partitioned by"]
+)
+def test_a_misspelt_partitioned_by_fails_rather_than_leaving_the_model_unpartitioned(
+    tmp_path: Path, misspelt: str
+) -> None:
+    path = tmp_path / "mart_by_period.sql"
+    path.write_text(
+        f"-- One row per period.\n-- {misspelt}: reporting_period\n-- grain: reporting_period\n"
+        "select '2024-25 Q2' as reporting_period"
+    )
+    with pytest.raises(
+        SqlModelError, match=re.escape(f"{path}: unknown header key '{misspelt.strip()}'")
+    ):
+        read_sql_model(path, "marts")
+
+
+@pytest.mark.parametrize(
+    ("header", "complaint"),
+    [
+        ("-- grain: a\n-- grain: b\n", "states 'grain' twice"),
+        ("-- grain: a\n-- partitioned by: a, b\n", "'partitioned by' takes one column"),
+        ("-- grain: a,, b\n", "'grain' takes columns separated by commas"),
+    ],
+)
+def test_a_header_key_stated_twice_or_with_a_malformed_value_fails(
+    tmp_path: Path, header: str, complaint: str
+) -> None:
+    path = tmp_path / "stg_keyed.sql"
+    path.write_text(header + "select 1 as a")
+    with pytest.raises(SqlModelError, match=complaint):
+        read_sql_model(path, "staging")
+
+
+def test_header_keys_are_read_and_prose_wrapping_at_a_colon_stays_description(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mart_by_period.sql"
+    path.write_text(
+        "-- Performance, as\n-- published: each period on its own returns.\n"
+        "-- partitioned by: reporting_period\n-- grain: reporting_period, a\n--\n"
+        "-- With data: a value and a target.\n"
+        "select '2024-25 Q2' as reporting_period, 1 as a"
+    )
+    model = read_sql_model(path, "marts")
+    assert model.grain == ("reporting_period", "a")
+    assert model.partitioned_by == "reporting_period"
+    assert model.description == (
+        "Performance, as\npublished: each period on its own returns.\n\n"
+        "With data: a value and a target."
+    )
 
 
 def test_the_rule_arithmetic_lives_only_in_the_macros() -> None:

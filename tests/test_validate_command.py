@@ -13,9 +13,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from assets.return_files import discover_returns
 from pipelines.cli import main
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_RETURNS_DIR, PROJECT_ROOT
+from pipelines.readers.return_files import discover_returns
 from pipelines.return_queries import MUST_EXPLAIN, QUERY_SCHEMA
 from pipelines.run import RunOutcome
 from pipelines.validate import Validation, describe, validate_returns

@@ -3,10 +3,10 @@ and in docs/, from the one description beside it in its SQL model."""
 
 from __future__ import annotations
 
-from assets.sql_models import load_sql_models
 from pipelines.data_dictionary import DATA_DICTIONARY, render
 from pipelines.definitions import defs
 from pipelines.paths import SQL_DIR
+from pipelines.sql_models.model_files import load_sql_models
 
 MARTS = [model for model in load_sql_models(SQL_DIR) if model.layer == "marts"]
 

@@ -36,6 +36,18 @@ SUMMARY_TABLES = {
     ),
 }  # fmt: skip
 
+# Every table the queries below read, by schema and name: the report asset's
+# upstream tables in Dagster (assets/quarterly_reports.py). A test runs the queries
+# and holds this to the tables they read, so a query of a new table adds it here.
+TABLES_READ = (
+    ("marts", "dim_priorities"),
+    ("marts", "fct_indicator_observations"),
+    ("marts", "fct_milestone_progress"),
+    ("marts", "mart_objective_progress"),
+    *(("marts", mart) for mart, _ in SUMMARY_TABLES.values()),
+    ("quality", "dq_flags"),
+)
+
 # Objective and milestone references sorted as a person counts them: the
 # letters, then each number as a number (P2 before P10, P1.2 before P1.10).
 NATURAL_ORDER = (

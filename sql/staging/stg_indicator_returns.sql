@@ -3,7 +3,7 @@
 -- every model that must know which return is later.
 -- grain: file_path, row_number
 --
--- return_order: the later reporting period is the later return; within one
+-- How return_order ranks: the later reporting period is the later return; within one
 -- period, the file loaded later; then the file path, so that the order is
 -- total and every model breaks ties the same way.
 

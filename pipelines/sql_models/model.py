@@ -1,0 +1,37 @@
+"""What a SQL model is: one file under sql/<layer>/, one table, one asset."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster import AssetKey
+
+# The folders of sql/ that hold models, each a DuckDB schema.
+LAYERS = ("staging", "intermediate", "marts", "quality", "audit")
+
+
+class SqlModelError(Exception):
+    """A file under sql/ that is not a model the pipeline can build."""
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    layer: str
+    name: str
+    path: Path
+    sql: str
+    description: str
+    grain: tuple[str, ...]
+    upstream: frozenset[AssetKey]
+    # The column holding the reporting period, for a model whose rows belong to
+    # one: a run for a financial quarter replaces that quarter's rows only.
+    partitioned_by: str | None = None
+    # Each output column's description: the comment beside it in the final SELECT.
+    column_descriptions: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> AssetKey:
+        return AssetKey([self.layer, self.name])
+
+    @property
+    def table(self) -> str:
+        return f"{self.layer}.{self.name}"

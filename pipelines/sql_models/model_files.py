@@ -1,0 +1,91 @@
+"""Reading the files under sql/ into models.
+
+A model's dependencies come from the SQL itself: sqlglot reads the tables it
+selects from, so nobody keeps a list by hand. Its grain, partitioning and
+description come from its header comment (header.py).
+"""
+
+from pathlib import Path
+
+import sqlglot
+from dagster import AssetKey
+from sqlglot import expressions as exp
+
+from pipelines.sql_models.findings import (
+    FINDING_COLUMNS,
+    FINDING_GRAIN,
+    FINDINGS_LAYER,
+    FINDINGS_TABLE,
+    findings_table_model,
+    held_to_findings_contract,
+    is_check_file,
+    is_findings_model,
+)
+from pipelines.sql_models.header import read_header
+from pipelines.sql_models.model import LAYERS, SqlModel, SqlModelError
+
+
+def load_sql_models(sql_dir: Path) -> list[SqlModel]:
+    """Every model under sql/, layer by layer, each file read and checked once, and the
+    findings table assembled from the check models found."""
+    models = [
+        read_sql_model(path, layer)
+        for layer in LAYERS
+        for path in sorted((sql_dir / layer).glob("*.sql"))
+    ]
+    if any(model.table == f"{FINDINGS_LAYER}.{FINDINGS_TABLE}" for model in models):
+        raise SqlModelError(
+            f"{sql_dir / FINDINGS_LAYER / FINDINGS_TABLE}.sql: {FINDINGS_LAYER}.{FINDINGS_TABLE} "
+            "is assembled from the check models; delete the file"
+        )
+    checks = [model for model in models if is_findings_model(model)]
+    return [*models, findings_table_model(sql_dir, checks)] if checks else models
+
+
+def read_sql_model(path: Path, layer: str) -> SqlModel:
+    sql = path.read_text()
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+    except sqlglot.errors.ParseError as error:
+        raise SqlModelError(f"{path}: the SQL does not parse: {error}") from error
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise SqlModelError(f"{path}: a model is exactly one SELECT statement")
+    query = statements[0]
+    header = read_header(path, sql)
+    grain = header.grain
+    column_descriptions = tuple(
+        (projection.alias_or_name, " ".join(c.strip() for c in projection.comments))
+        for projection in query.selects
+        if projection.comments
+    )
+    if is_check_file(layer, path):
+        sql = held_to_findings_contract(path, query, sql)
+        grain = FINDING_GRAIN
+        column_descriptions = tuple((name, text) for name, _, text in FINDING_COLUMNS)
+    if grain is None:
+        raise SqlModelError(f"{path}: the header comment must state the model's grain")
+    return SqlModel(
+        layer=layer,
+        name=path.stem,
+        path=path,
+        sql=sql,
+        description=header.description,
+        grain=grain,
+        upstream=_tables_read(query, path),
+        partitioned_by=header.partitioned_by,
+        column_descriptions=column_descriptions,
+    )
+
+
+def _tables_read(query: exp.Query, path: Path) -> frozenset[AssetKey]:
+    cte_names = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    upstream: set[AssetKey] = set()
+    for table in query.find_all(exp.Table):
+        if table.db:
+            upstream.add(AssetKey([table.db, table.name]))
+        elif table.name not in cte_names:
+            raise SqlModelError(
+                f"{path}: '{table.name}' is neither a CTE nor named with its schema "
+                f"(write e.g. staging.{table.name})"
+            )
+    return frozenset(upstream)
