@@ -30,17 +30,16 @@ def columns_read(model: SqlModel) -> set[str]:
 
 def run_model(table: str, given: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The model's rows, given these rows of the tables it reads. A column the model reads
-    that the given rows leave out is NULL, as dbt's unit tests fill it."""
+    that no given rows hold is NULL in each table, as dbt's unit tests fill it."""
     model = MODELS[table]
-    needed = columns_read(model)
+    frames = {input_table: pl.DataFrame(rows) for input_table, rows in given.items()}
+    # A column one table is given is not added to the others, where it would shadow it.
+    given_anywhere = {column for frame in frames.values() for column in frame.columns}
+    missing = sorted(columns_read(model) - given_anywhere)
     with duckdb.connect() as connection:
         load_rule_macros(connection)
-        for input_table, rows in given.items():
-            frame = pl.DataFrame(rows)
-            frame = frame.with_columns(
-                pl.lit(None, pl.Utf8).alias(column)
-                for column in sorted(needed - set(frame.columns))
-            )
+        for input_table, given_frame in frames.items():
+            frame = given_frame.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in missing)
             schema = input_table.split(".")[0]
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             connection.register("given_rows", frame)
@@ -62,8 +61,8 @@ LOADED = dt.datetime(2024, 10, 1, 9, 0)
 LATER = dt.datetime(2024, 10, 2, 9, 0)
 
 
-def current_file(path: str, loaded_at: dt.datetime = LOADED) -> dict[str, Any]:
-    return {"file_path": path, "file_hash": f"hash of {path}", "file_loaded_at": loaded_at}
+def current_file(path: str, file_order: int) -> dict[str, Any]:
+    return {"file_path": path, "file_hash": f"hash of {path}", "file_order": file_order}
 
 
 def indicator_row(path: str, year: int, quarter: int, ref: str = "CYP-006") -> dict[str, Any]:
@@ -76,15 +75,42 @@ def indicator_row(path: str, year: int, quarter: int, ref: str = "CYP-006") -> d
 # --- Which return wins --------------------------------------------------------------------
 
 
-def test_return_order_puts_the_later_period_then_the_later_load_then_the_path_last() -> None:
+def test_file_order_puts_the_later_load_then_the_path_last() -> None:
+    def scanned(path: str, loaded_at: dt.datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+        file = {"file_path": path, "file_hash": f"hash of {path}"}
+        return file | {"scanned_at": LATER}, file | {"loaded_at": loaded_at}
+
+    files = [scanned("q2/b.csv", LOADED), scanned("q2/a.csv", LOADED),
+             scanned("q1/late.csv", LATER), scanned("q2/resent.csv", LATER)]  # fmt: skip
+    rows = run_model(
+        "staging.stg_current_return_files",
+        {
+            "raw.folder_scans": [scan for scan, _ in files],
+            "raw.return_files": [file for _, file in files],
+            "quarantine.rejected_files": [{"file_path": "none", "file_hash": "none"}],
+        },
+    )
+    expect(
+        rows,
+        [
+            {"file_path": "q2/a.csv", "file_order": 1},
+            {"file_path": "q2/b.csv", "file_order": 2},
+            {"file_path": "q1/late.csv", "file_order": 3},
+            {"file_path": "q2/resent.csv", "file_order": 4},
+        ],
+    )
+
+
+def test_return_order_puts_the_later_period_then_the_later_file_last() -> None:
     rows = run_model(
         "staging.stg_indicator_returns",
         {
             "staging.stg_current_return_files": [
-                current_file("q2/b.csv"),
-                current_file("q2/a.csv"),
-                current_file("q1/late.csv", LATER),
-                current_file("q2/resent.csv", LATER),
+                # Loaded first, though its name sorts last: the order is file_order's.
+                current_file("q2/b.csv", 1),
+                current_file("q2/a.csv", 2),
+                current_file("q1/late.csv", 3),
+                current_file("q2/resent.csv", 4),
             ],
             "validated.indicator_returns": [
                 indicator_row("q2/b.csv", 2024, 2),
@@ -100,10 +126,34 @@ def test_return_order_puts_the_later_period_then_the_later_load_then_the_path_la
         rows,
         [
             {"file_path": "q1/late.csv", "reporting_period": "2024-25 Q1", "return_order": 1},
-            {"file_path": "q2/a.csv", "reporting_period": "2024-25 Q2", "return_order": 2},
-            {"file_path": "q2/b.csv", "reporting_period": "2024-25 Q2", "return_order": 3},
+            {"file_path": "q2/b.csv", "reporting_period": "2024-25 Q2", "return_order": 2},
+            {"file_path": "q2/a.csv", "reporting_period": "2024-25 Q2", "return_order": 3},
             {"file_path": "q2/resent.csv", "reporting_period": "2024-25 Q2", "return_order": 4},
         ],
+    )
+
+
+def test_of_two_current_milestone_returns_the_later_file_gives_the_milestone() -> None:
+    def milestone(path: str, progress: str) -> dict[str, Any]:
+        return {"authority": "Testshire", "file_path": path, "file_hash": f"hash of {path}",
+                "row_number": 2, "financial_year_start": 2024, "reporting_quarter": 2,
+                "milestone_ref": "M1", "progress_text": progress}  # fmt: skip
+
+    rows = run_model(
+        "staging.stg_milestone_returns",
+        {
+            "staging.stg_current_return_files": [
+                current_file("a-resent.csv", 2),
+                current_file("z-first.csv", 1),
+            ],
+            "validated.milestone_returns": [
+                milestone("z-first.csv", "On track"),
+                milestone("a-resent.csv", "Complete"),
+            ],
+        },
+    )
+    expect(
+        rows, [{"milestone_ref": "M1", "file_path": "a-resent.csv", "progress_text": "Complete"}]
     )
 
 

@@ -4,17 +4,18 @@
 --
 -- authority is the council whose return it is; it is one of the members.
 -- A member given in two current returns of the same authority and period is
--- taken from the later one (loaded later, then by file path).
+-- taken from the later one (file_order of stg_current_return_files).
 
 with current_files as (
 
-    select file_path, file_hash, file_loaded_at from staging.stg_current_return_files
+    select file_path, file_hash, file_loaded_at, file_order
+    from staging.stg_current_return_files
 
 ),
 
 returns as (
 
-    select returns.*, current_files.file_loaded_at
+    select returns.*, current_files.file_loaded_at, current_files.file_order
     from validated.comparator_returns as returns
     inner join current_files using (file_path, file_hash)
 
@@ -46,5 +47,5 @@ qualify row_number() over (
     partition by
         authority, financial_year_start, reporting_quarter,
         ref, comparator_group, comparator_period, member_authority
-    order by file_loaded_at desc, file_path desc
+    order by file_order desc
 ) = 1

@@ -11,6 +11,11 @@
 -- keeps its last readable version, so its figures stay in the marts;
 -- newest_version_rejected_because says why the newer one was refused, and
 -- check_unreadable_newest_version asks for the file again.
+--
+-- Which of two current returns wins is decided here, once: file_order ranks
+-- the files, the later loaded after the earlier, then by file path, so that the
+-- order is total and every staging model breaks ties the same way (the later,
+-- the higher file_order, wins).
 
 with sightings as (
 
@@ -45,6 +50,9 @@ select
     readable_sightings.file_hash,
     readable_sightings.return_kind,
     readable_sightings.loaded_at as file_loaded_at,
+    row_number() over (
+        order by readable_sightings.loaded_at, readable_sightings.file_path
+    ) as file_order,
     case when newest_sightings.newest_file_hash <> readable_sightings.file_hash
         then rejected.reason end as newest_version_rejected_because,
     case when newest_sightings.newest_file_hash <> readable_sightings.file_hash

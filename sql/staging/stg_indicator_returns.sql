@@ -4,18 +4,19 @@
 -- grain: file_path, row_number
 --
 -- How return_order ranks: the later reporting period is the later return; within one
--- period, the file loaded later; then the file path, so that the order is
--- total and every model breaks ties the same way.
+-- period, the later file by stg_current_return_files' file_order, which decides for
+-- every kind of return which of two files is the later.
 
 with current_files as (
 
-    select file_path, file_hash, file_loaded_at from staging.stg_current_return_files
+    select file_path, file_hash, file_loaded_at, file_order
+    from staging.stg_current_return_files
 
 ),
 
 returns as (
 
-    select returns.*, current_files.file_loaded_at
+    select returns.*, current_files.file_loaded_at, current_files.file_order
     from validated.indicator_returns as returns
     inner join current_files using (file_path, file_hash)
 
@@ -31,11 +32,11 @@ return_orders as (
         file_path,
         dense_rank() over (
             partition by authority
-            order by financial_year_start, reporting_quarter, file_loaded_at, file_path
+            order by financial_year_start, reporting_quarter, file_order
         ) as return_order
 
     from (
-        select distinct authority, financial_year_start, reporting_quarter, file_loaded_at, file_path
+        select distinct authority, financial_year_start, reporting_quarter, file_order, file_path
         from returns
     )
 

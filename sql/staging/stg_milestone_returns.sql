@@ -3,17 +3,18 @@
 -- grain: authority, reporting_period, milestone_ref
 --
 -- A milestone in two current returns of the same authority and period is taken
--- from the later one (loaded later, then by file path), as for indicators.
+-- from the later one (file_order of stg_current_return_files), as for indicators.
 
 with current_files as (
 
-    select file_path, file_hash, file_loaded_at from staging.stg_current_return_files
+    select file_path, file_hash, file_loaded_at, file_order
+    from staging.stg_current_return_files
 
 ),
 
 returns as (
 
-    select returns.*, current_files.file_loaded_at
+    select returns.*, current_files.file_loaded_at, current_files.file_order
     from validated.milestone_returns as returns
     inner join current_files using (file_path, file_hash)
 
@@ -44,5 +45,5 @@ select
 from returns
 qualify row_number() over (
     partition by authority, financial_year_start, reporting_quarter, milestone_ref
-    order by file_loaded_at desc, file_path desc
+    order by file_order desc
 ) = 1
