@@ -3,8 +3,9 @@
 Each file version is loaded once: a file already loaded with the same content
 (path and SHA-256) is skipped, so running twice duplicates nothing, and a
 changed file is loaded as a new version beside the old one. Nothing is ever
-deleted: `raw.folder_scans` records what the folder held at each run, and the
-returns of the latest scan are the current ones. A file that cannot be read at
+deleted: `raw.folder_scans` records what the folder held at each run, from which
+staging.stg_current_return_files takes the current returns: every file the folder
+has held, in its last readable version seen. A file that cannot be read at
 all goes to `quarantine.rejected_files` with its reason; the other files still
 load. A file whose bytes cannot be read (it vanished, permission is denied), and a
 link that leads out of the folder, are quarantined by name with file_hash
@@ -147,7 +148,8 @@ ALTER TABLE quarantine.rejected_files ADD COLUMN IF NOT EXISTS reader_version VA
         AssetSpec(
             RAW_FOLDER_SCANS,
             description="What the returns folder held at each run (path and hash of every "
-            "file): the returns of the latest scan are the current ones.",
+            "file): the current returns are every file it has held, in the last readable "
+            "version seen (staging.stg_current_return_files).",
         ),
         AssetSpec(
             RAW_REQUESTED_QUARTERS,
@@ -629,8 +631,8 @@ def _insert_files(
             "INSERT INTO quarantine.rejected_files BY NAME SELECT * FROM new_rejected_files"
         )
         connection.unregister("new_rejected_files")
-    # Every run records what the folder held, so the current returns are
-    # exactly the files in it now, whichever versions were loaded before.
+    # Every run records what the folder held, so each file's current version is
+    # the one last seen, whichever versions were loaded before.
     files_now = pl.DataFrame(
         scan, schema={"file_path": pl.Utf8, "file_hash": pl.Utf8}
     ).with_columns(scanned_at=pl.lit(loaded_at))
