@@ -33,7 +33,8 @@ from dagster import (
     multi_asset,
 )
 
-from pipelines.partitions import partition_key, quarters_in_range
+from pipelines.partitions import quarters_in_range
+from pipelines.quarters import partition_key, year_and_quarter
 from pipelines.readers.return_files import (
     NOT_READ,
     READER_VERSION,
@@ -581,7 +582,7 @@ def requested_quarters(context: AssetExecutionContext) -> list[tuple[int, int]]:
         )
     else:
         keys = []
-    return [(int(key[:4]), int(key[-1])) for key in keys]
+    return [year_and_quarter(key) for key in keys]
 
 
 def _insert_rows(

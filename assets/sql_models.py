@@ -21,8 +21,9 @@ from dagster import (
     multi_asset,
 )
 
-from pipelines.partitions import FINANCIAL_QUARTERS, reporting_period
+from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.paths import PROJECT_ROOT
+from pipelines.quarters import reporting_period
 from pipelines.resources import Warehouse
 from pipelines.sql_models.checks import GRAIN_CHECK, grain_check_blocks, model_check_specs
 from pipelines.sql_models.model import SqlModel

@@ -42,8 +42,8 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.generate_returns import generate, quarter_at, write_expected_returns
-from pipelines.partitions import partition_key
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_RETURNS_DIR, PROJECT_ROOT
+from pipelines.quarters import partition_key
 
 BENCHMARKS = PROJECT_ROOT / "benchmarks"
 WORK = BENCHMARKS / ".work"

@@ -27,7 +27,8 @@ from dagster import (
     sensor,
 )
 
-from pipelines.partitions import add_quarters, quarter_closed_before, quarters_of_files
+from pipelines.partitions import add_quarters, quarters_of_files
+from pipelines.quarters import quarter_closed_before
 from pipelines.readers.return_files import discover_returns
 from pipelines.resources import ReturnsFolder
 

@@ -15,11 +15,7 @@ from pathlib import Path
 import polars as pl
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 
-# The quarters' names are pipelines/quarters.py's, and named from here too by the
-# modules that use them with the partitions.
 from pipelines.quarters import in_calendar_order, partition_key
-from pipelines.quarters import quarter_closed_before as quarter_closed_before
-from pipelines.quarters import reporting_period as reporting_period
 from pipelines.readers.return_files import (
     discover_returns,
     read_return_bytes,

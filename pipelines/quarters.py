@@ -43,6 +43,11 @@ def quarter_closed_before(moment: dt.datetime) -> str:
     return partition_key(start_year, current_quarter - 1)
 
 
+def year_and_quarter(key: str) -> tuple[int, int]:
+    """`2024-25-Q2` is (2024, 2): the financial year's start and the quarter."""
+    return int(key[:4]), int(key[-1])
+
+
 def in_calendar_order(quarters: list[str]) -> list[str]:
     """Partition keys earliest first: `2024-25-Q2` sorts as a date would."""
-    return sorted(set(quarters), key=lambda key: (int(key[:4]), int(key[-1])))
+    return sorted(set(quarters), key=year_and_quarter)

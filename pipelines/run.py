@@ -33,15 +33,11 @@ from assets.publish import PUBLISHED_WAREHOUSE
 from assets.quarterly_reports import QUARTERLY_REPORTS
 from assets.return_gate import GATES, VALIDATED_ROWS_SQL
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, UNPARTITIONED_ASSETS, defs
-from pipelines.partitions import (
-    add_quarters,
-    partition_range,
-    quarters_in_folder,
-    reporting_period,
-)
+from pipelines.partitions import add_quarters, partition_range, quarters_in_folder
 from pipelines.paths import EXPECTATIONS_DIR, PROJECT_ROOT
 from pipelines.printable import escaped, quoted_name
 from pipelines.quality_report import flag_counts, write_quality_report
+from pipelines.quarters import reporting_period
 from pipelines.query_sheets import write_query_sheets
 from pipelines.resources import (
     ReportsFolder,

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.partitions import quarter_closed_before, reporting_period
 from pipelines.paths import DEFAULT_RETURNS_DIR
+from pipelines.quarters import quarter_closed_before, reporting_period
 from pipelines.run import RunOutcome
 from tests.conftest import build, copy_of_sample_warehouse
 
