@@ -6,23 +6,23 @@
 -- method's rule is in this one place. Only members with a value are counted,
 -- ranked or quartiled.
 
-CREATE SCHEMA IF NOT EXISTS rules;
+create schema if not exists rules;
 
 -- A group is put into quartiles only when it has at least four members with a
 -- value: fewer cannot fill four quartiles. This is also phe_quantile's own rule
 -- (no quantile where the group has fewer values than quantiles), so the three
 -- methods agree on which groups have a quartile.
-CREATE OR REPLACE MACRO rules.group_is_quartiled(group_size) AS
+create or replace macro rules.group_is_quartiled(group_size) as
     coalesce(group_size >= 4, false);
 
 -- The key that sorts a group best first: the value itself where lower is
 -- better, the value negated where higher is better (phe_quantile ranks
 -- -values when invert = TRUE). No polarity, no order.
-CREATE OR REPLACE MACRO rules.better_first(value, polarity) AS
-    CASE polarity
-        WHEN 'Higher' THEN -value
-        WHEN 'Lower' THEN value
-    END;
+create or replace macro rules.better_first(value, polarity) as
+    case polarity
+        when 'Higher' then -value
+        when 'Lower' then value
+    end;
 
 -- 'lait': the DfE Local Authority Interactive Tool's quartile banding, as the
 -- project's comparator spec states it (DfE publishes LAIT and its user guide at
@@ -36,24 +36,24 @@ CREATE OR REPLACE MACRO rules.better_first(value, polarity) AS
 -- value > P75 is 1, P50 < value <= P75 is 2, P25 < value <= P50 is 3,
 -- value <= P25 is 4. Lower is better, the mirror: value < P25 is 1,
 -- P25 <= value < P50 is 2, P50 <= value < P75 is 3, value >= P75 is 4.
-CREATE OR REPLACE MACRO rules.quartile_lait(value, p25, p50, p75, polarity, group_size) AS
-    CASE
-        WHEN value IS NULL OR NOT rules.group_is_quartiled(group_size) THEN NULL
-        WHEN polarity = 'Higher' THEN
-            CASE
-                WHEN value > p75 THEN 1
-                WHEN value > p50 THEN 2
-                WHEN value > p25 THEN 3
-                ELSE 4
-            END
-        WHEN polarity = 'Lower' THEN
-            CASE
-                WHEN value < p25 THEN 1
-                WHEN value < p50 THEN 2
-                WHEN value < p75 THEN 3
-                ELSE 4
-            END
-    END;
+create or replace macro rules.quartile_lait(value, p25, p50, p75, polarity, group_size) as
+    case
+        when value is null or not rules.group_is_quartiled(group_size) then null
+        when polarity = 'Higher' then
+            case
+                when value > p75 then 1
+                when value > p50 then 2
+                when value > p25 then 3
+                else 4
+            end
+        when polarity = 'Lower' then
+            case
+                when value < p25 then 1
+                when value < p50 then 2
+                when value < p75 then 3
+                else 4
+            end
+    end;
 
 -- The quantile of OHID's (formerly PHE's) published method, exactly as the
 -- PHEindicatormethods R package's phe_quantile computes it (R/Quantiles.R,
@@ -69,20 +69,20 @@ CREATE OR REPLACE MACRO rules.quartile_lait(value, p25, p50, p75, polarity, grou
 -- rank is SQL RANK() over the members with a value (ties share the lowest
 -- rank); the division is in floating point, as in R. (For four quantiles the
 -- 0-to-1 correction never fires: n / (n / 4) is exactly 4 in floating point.)
-CREATE OR REPLACE MACRO rules.phe_quantile_formula(rank, num_small_areas, nquantiles) AS
+create or replace macro rules.phe_quantile_formula(rank, num_small_areas, nquantiles) as
     floor(
         (nquantiles + 1) - ceiling(
-            ((num_small_areas + 1) - rank) / (CAST(num_small_areas AS DOUBLE) / nquantiles)
+            ((num_small_areas + 1) - rank) / (cast(num_small_areas as double) / nquantiles)
         )
     );
 
-CREATE OR REPLACE MACRO rules.phe_quantile(rank, num_small_areas, nquantiles) AS
-    CAST(
-        CASE
-            WHEN num_small_areas < nquantiles THEN NULL
-            WHEN rules.phe_quantile_formula(rank, num_small_areas, nquantiles) = 0 THEN 1
-            ELSE rules.phe_quantile_formula(rank, num_small_areas, nquantiles)
-        END AS INTEGER
+create or replace macro rules.phe_quantile(rank, num_small_areas, nquantiles) as
+    cast(
+        case
+            when num_small_areas < nquantiles then null
+            when rules.phe_quantile_formula(rank, num_small_areas, nquantiles) = 0 then 1
+            else rules.phe_quantile_formula(rank, num_small_areas, nquantiles)
+        end as integer
     );
 
 -- 'ohid': phe_quantile with nquantiles = 4. Its invert argument is the
@@ -91,7 +91,7 @@ CREATE OR REPLACE MACRO rules.phe_quantile(rank, num_small_areas, nquantiles) AS
 -- better, so quartile 1 is the best either way. The caller ranks the members
 -- best first (rules.better_first), which is that choice of invert; rank 1 is
 -- the best value.
-CREATE OR REPLACE MACRO rules.quartile_ohid(rank, group_size) AS
+create or replace macro rules.quartile_ohid(rank, group_size) as
     rules.phe_quantile(rank, group_size, 4);
 
 -- 'ntile': NTILE(4) over the members with a value, best first: the first
@@ -100,13 +100,13 @@ CREATE OR REPLACE MACRO rules.quartile_ohid(rank, group_size) AS
 -- values between quartiles arbitrarily, so the model breaks ties by
 -- member_authority, A to Z: of two equal values, the name first in the
 -- alphabet takes the better quartile.
-CREATE OR REPLACE MACRO rules.quartile_ntile(ntile_4, group_size) AS
-    CASE WHEN rules.group_is_quartiled(group_size) THEN CAST(ntile_4 AS INTEGER) END;
+create or replace macro rules.quartile_ntile(ntile_4, group_size) as
+    case when rules.group_is_quartiled(group_size) then cast(ntile_4 as integer) end;
 
 -- The quartile of the method the return chose ('lait', 'ohid' or 'ntile').
-CREATE OR REPLACE MACRO rules.quartile_by_method(quartile_method, quartile_lait, quartile_ohid, quartile_ntile) AS
-    CASE quartile_method
-        WHEN 'lait' THEN quartile_lait
-        WHEN 'ohid' THEN quartile_ohid
-        WHEN 'ntile' THEN quartile_ntile
-    END;
+create or replace macro rules.quartile_by_method(quartile_method, quartile_lait, quartile_ohid, quartile_ntile) as
+    case quartile_method
+        when 'lait' then quartile_lait
+        when 'ohid' then quartile_ohid
+        when 'ntile' then quartile_ntile
+    end;

@@ -2,7 +2,7 @@
 -- The SQL models call these; the Python never re-implements them.
 -- Spec: ../shared/return-template.md, "The rules the published reports use".
 
-CREATE SCHEMA IF NOT EXISTS rules;
+create schema if not exists rules;
 
 -- The target a value is judged against, for the period the value is for:
 -- the profiled target of that quarter where the return sets one (a value at the
@@ -11,20 +11,20 @@ CREATE SCHEMA IF NOT EXISTS rules;
 -- annual target as it stands. profiled_targets is [target_q1, .., target_q4].
 -- period_target_basis names which of the three it is, for a reader: 'profiled',
 -- 'pro rata' or 'annual'.
-CREATE OR REPLACE MACRO rules.period_target_basis(profiled_targets, measure_type, fiscal_month) AS
-    CASE
-        WHEN fiscal_month % 3 = 0 AND profiled_targets[fiscal_month // 3] IS NOT NULL
-            THEN 'profiled'
-        WHEN measure_type = 'cumulative' THEN 'pro rata'
-        ELSE 'annual'
-    END;
+create or replace macro rules.period_target_basis(profiled_targets, measure_type, fiscal_month) as
+    case
+        when fiscal_month % 3 = 0 and profiled_targets[fiscal_month // 3] is not null
+            then 'profiled'
+        when measure_type = 'cumulative' then 'pro rata'
+        else 'annual'
+    end;
 
-CREATE OR REPLACE MACRO rules.period_target(annual_target, profiled_targets, measure_type, fiscal_month) AS
-    CASE rules.period_target_basis(profiled_targets, measure_type, fiscal_month)
-        WHEN 'profiled' THEN profiled_targets[fiscal_month // 3]
-        WHEN 'pro rata' THEN annual_target * fiscal_month / 12
-        ELSE annual_target
-    END;
+create or replace macro rules.period_target(annual_target, profiled_targets, measure_type, fiscal_month) as
+    case rules.period_target_basis(profiled_targets, measure_type, fiscal_month)
+        when 'profiled' then profiled_targets[fiscal_month // 3]
+        when 'pro rata' then annual_target * fiscal_month / 12
+        else annual_target
+    end;
 
 -- Variance from target, in per cent, signed so that positive is better:
 -- (value - target) / target * 100 where higher is better, the reverse where
@@ -33,62 +33,62 @@ CREATE OR REPLACE MACRO rules.period_target(annual_target, profiled_targets, mea
 -- (a net change aiming at -10); for the usual positive target it is the
 -- published formula exactly.
 -- Multiplying before dividing keeps round cases exact (95 vs 100 is -5, not -5.000000000000001).
-CREATE OR REPLACE MACRO rules.variance_pct(value, target, polarity) AS
-    CASE
-        WHEN value IS NULL OR target IS NULL OR target = 0 THEN NULL
-        WHEN polarity = 'Higher' THEN (value - target) * 100 / abs(target)
-        WHEN polarity = 'Lower' THEN (target - value) * 100 / abs(target)
-    END;
+create or replace macro rules.variance_pct(value, target, polarity) as
+    case
+        when value is null or target is null or target = 0 then null
+        when polarity = 'Higher' then (value - target) * 100 / abs(target)
+        when polarity = 'Lower' then (target - value) * 100 / abs(target)
+    end;
 
 -- Performance against target: variance >= 0 'met' (green), -5 <= variance < 0
 -- 'within' 95% of target (amber), below -5 'not met' (red). No value or no
 -- target: no status. A zero target has no 5% band: a value on the right side
 -- of zero (or at it) meets it, any other does not.
-CREATE OR REPLACE MACRO rules.performance_status(value, target, polarity) AS
-    CASE
-        WHEN value IS NULL OR target IS NULL THEN NULL
-        WHEN target = 0 THEN
-            CASE
-                WHEN (polarity = 'Higher' AND value >= 0) OR (polarity = 'Lower' AND value <= 0)
-                    THEN 'met'
-                ELSE 'not met'
-            END
+create or replace macro rules.performance_status(value, target, polarity) as
+    case
+        when value is null or target is null then null
+        when target = 0 then
+            case
+                when (polarity = 'Higher' and value >= 0) or (polarity = 'Lower' and value <= 0)
+                    then 'met'
+                else 'not met'
+            end
         -- Rounded to 9 places only to drop binary noise at the band edges.
-        WHEN round(rules.variance_pct(value, target, polarity), 9) >= 0 THEN 'met'
-        WHEN round(rules.variance_pct(value, target, polarity), 9) >= -5 THEN 'within'
-        ELSE 'not met'
-    END;
+        when round(rules.variance_pct(value, target, polarity), 9) >= 0 then 'met'
+        when round(rules.variance_pct(value, target, polarity), 9) >= -5 then 'within'
+        else 'not met'
+    end;
 
 -- Trend: the value now against the value a year earlier, judged by polarity.
-CREATE OR REPLACE MACRO rules.trend(value_now, value_year_earlier, polarity) AS
-    CASE
-        WHEN value_now IS NULL OR value_year_earlier IS NULL OR polarity IS NULL THEN NULL
-        WHEN value_now = value_year_earlier THEN 'same'
-        WHEN (value_now > value_year_earlier) = (polarity = 'Higher') THEN 'improved'
-        ELSE 'worse'
-    END;
+create or replace macro rules.trend(value_now, value_year_earlier, polarity) as
+    case
+        when value_now is null or value_year_earlier is null or polarity is null then null
+        when value_now = value_year_earlier then 'same'
+        when (value_now > value_year_earlier) = (polarity = 'Higher') then 'improved'
+        else 'worse'
+    end;
 
 -- Trend with its fallbacks, and the basis it rests on: the warehouse's own
 -- value a year earlier first, else the return's same_period_last_year, else the
 -- trend the service printed (reported, not computed); none of these: no trend.
-CREATE OR REPLACE MACRO rules.trend_with_basis(value_now, value_from_history, value_same_period_last_year, reported_trend, polarity) AS
-    CASE
-        WHEN rules.trend(value_now, value_from_history, polarity) IS NOT NULL THEN
+create or replace macro rules.trend_with_basis(value_now, value_from_history, value_same_period_last_year, reported_trend, polarity) as
+    case
+        when rules.trend(value_now, value_from_history, polarity) is not null then
             {'trend': rules.trend(value_now, value_from_history, polarity), 'basis': 'warehouse history'}
-        WHEN rules.trend(value_now, value_same_period_last_year, polarity) IS NOT NULL THEN
+        when rules.trend(value_now, value_same_period_last_year, polarity) is not null then
             {'trend': rules.trend(value_now, value_same_period_last_year, polarity), 'basis': 'same period last year'}
-        WHEN reported_trend IS NOT NULL THEN
+        when reported_trend is not null then
             {'trend': reported_trend, 'basis': 'reported'}
-        ELSE {'trend': NULL, 'basis': NULL}
-    END;
+        else {'trend': null, 'basis': null}
+    end;
 
 -- Direction of travel: the variance now against the variance at the previous
 -- reported period. Variance is signed so that higher is better whatever the
 -- polarity, so a larger variance is 'improving'.
-CREATE OR REPLACE MACRO rules.direction_of_travel(variance_now, variance_before) AS
-    CASE
-        WHEN variance_now IS NULL OR variance_before IS NULL THEN NULL
-        WHEN round(variance_now, 9) > round(variance_before, 9) THEN 'improving'
-        WHEN round(variance_now, 9) < round(variance_before, 9) THEN 'worsening'
-        ELSE 'same'
-    END;
+create or replace macro rules.direction_of_travel(variance_now, variance_before) as
+    case
+        when variance_now is null or variance_before is null then null
+        when round(variance_now, 9) > round(variance_before, 9) then 'improving'
+        when round(variance_now, 9) < round(variance_before, 9) then 'worsening'
+        else 'same'
+    end;
