@@ -24,7 +24,9 @@ with this_run as (
 returned_indicators as (
 
     select count(*) as n
-    from (select distinct authority, reporting_period, ref from staging.stg_indicator_returns)
+    from (
+        select distinct authority, reporting_period, ref from staging.stg_indicator_returns
+    ) as indicator_periods
 
 ),
 

@@ -49,7 +49,9 @@ cells as (
         content.note as note
     from (
         unpivot cell_contents
-        on previous_outturn, q1, q2, q3, q4, outturn, apr, may, jun, jul, aug, sep, oct, nov, dec, jan, feb, mar
+        on
+            previous_outturn, q1, q2, q3, q4, outturn,
+            apr, may, jun, jul, aug, sep, oct, nov, dec, jan, feb, mar
         into name cell value content
     )
 

@@ -116,7 +116,7 @@ year_earlier_candidates as (
         and year_earlier_periods.ref = cells.ref
         and year_earlier_periods.year_earlier_period_key = cells.period_key
         and cells.period_type = 'quarter'
-        and cells.source_reporting_period <= year_earlier_periods.reporting_period
+        and year_earlier_periods.reporting_period >= cells.source_reporting_period
     where cells.value is not null
     group by
         year_earlier_periods.authority,

@@ -32,10 +32,13 @@ create or replace macro rules.is_due(frequency, quarter) as
 -- substitute), and one with no spread at all is not judged.
 create or replace macro rules.outlier_threshold() as 3.5;
 create or replace macro rules.outlier_min_history() as 4;
-create or replace macro rules.modified_z_score(value, history_median, history_mad, history_mean_abs_dev) as
+create or replace macro rules.modified_z_score(
+    value, history_median, history_mad, history_mean_abs_dev
+) as
     case
         when history_mad > 0 then 0.6745 * abs(value - history_median) / history_mad
-        when history_mean_abs_dev > 0 then 0.7979 * abs(value - history_median) / history_mean_abs_dev
+        when history_mean_abs_dev > 0
+            then 0.7979 * abs(value - history_median) / history_mean_abs_dev
     end;
 
 -- A printed variance this many percentage points from the computed one is a

@@ -104,7 +104,9 @@ create or replace macro rules.quartile_ntile(ntile_4, group_size) as
     case when rules.group_is_quartiled(group_size) then cast(ntile_4 as integer) end;
 
 -- The quartile of the method the return chose ('lait', 'ohid' or 'ntile').
-create or replace macro rules.quartile_by_method(quartile_method, quartile_lait, quartile_ohid, quartile_ntile) as
+create or replace macro rules.quartile_by_method(
+    quartile_method, quartile_lait, quartile_ohid, quartile_ntile
+) as
     case quartile_method
         when 'lait' then quartile_lait
         when 'ohid' then quartile_ohid

@@ -19,7 +19,9 @@ create or replace macro rules.period_target_basis(profiled_targets, measure_type
         else 'annual'
     end;
 
-create or replace macro rules.period_target(annual_target, profiled_targets, measure_type, fiscal_month) as
+create or replace macro rules.period_target(
+    annual_target, profiled_targets, measure_type, fiscal_month
+) as
     case rules.period_target_basis(profiled_targets, measure_type, fiscal_month)
         when 'profiled' then profiled_targets[fiscal_month // 3]
         when 'pro rata' then annual_target * fiscal_month / 12
@@ -71,12 +73,20 @@ create or replace macro rules.trend(value_now, value_year_earlier, polarity) as
 -- Trend with its fallbacks, and the basis it rests on: the warehouse's own
 -- value a year earlier first, else the return's same_period_last_year, else the
 -- trend the service printed (reported, not computed); none of these: no trend.
-create or replace macro rules.trend_with_basis(value_now, value_from_history, value_same_period_last_year, reported_trend, polarity) as
+create or replace macro rules.trend_with_basis(
+    value_now, value_from_history, value_same_period_last_year, reported_trend, polarity
+) as
     case
         when rules.trend(value_now, value_from_history, polarity) is not null then
-            {'trend': rules.trend(value_now, value_from_history, polarity), 'basis': 'warehouse history'}
+            {
+                'trend': rules.trend(value_now, value_from_history, polarity),
+                'basis': 'warehouse history'
+            }
         when rules.trend(value_now, value_same_period_last_year, polarity) is not null then
-            {'trend': rules.trend(value_now, value_same_period_last_year, polarity), 'basis': 'same period last year'}
+            {
+                'trend': rules.trend(value_now, value_same_period_last_year, polarity),
+                'basis': 'same period last year'
+            }
         when reported_trend is not null then
             {'trend': reported_trend, 'basis': 'reported'}
         else {'trend': null, 'basis': null}

@@ -63,7 +63,9 @@ joined as (
         -- year, and is described by the latest one.
         coalesce(indicator_years.indicator, indicators.indicator) as indicator,
         coalesce(
-            as_at_returns.priority_number, indicator_years.priority_number, indicators.priority_number
+            as_at_returns.priority_number,
+            indicator_years.priority_number,
+            indicators.priority_number
         ) as priority_number,
         coalesce(indicator_years.outcome, indicators.outcome) as outcome,
         coalesce(indicator_years.tier, indicators.tier) as tier,
@@ -148,7 +150,8 @@ joined as (
     -- A period is judged against the targets its own return set, even where a
     -- later return of the year changed them (a change check_target_changed_in_year
     -- flags); a period no return is as at takes the year's latest targets.
-    cross join lateral (
+    -- (A lateral subquery, as it reads the row it joins: a CTE could not.)
+    cross join lateral (  -- noqa: ST05
         select
             case when as_at_returns.ref is not null then as_at_returns.annual_target
                 else indicator_years.annual_target end as annual_target,

@@ -66,7 +66,7 @@ matched as (
             replace(positions.comparator_period, '-', '/')
                 = replace(return_indicators.reported_comparator_period, '-', '/') desc nulls last,
             positions.comparator_period desc nulls last,
-            positions.comparator_group
+            positions.comparator_group asc
     ) = 1
 
 ),

@@ -56,6 +56,6 @@ select
 from milestones
 inner join previous_returns using (authority, reporting_period)
 left join milestones as previous
-    on previous.authority = milestones.authority
-    and previous.reporting_period = previous_returns.previous_reporting_period
-    and previous.milestone_ref = milestones.milestone_ref
+    on milestones.authority = previous.authority
+    and previous_returns.previous_reporting_period = previous.reporting_period
+    and milestones.milestone_ref = previous.milestone_ref

@@ -13,7 +13,8 @@
 
 with period_indicators as (
 
-    select authority, period_key as reporting_period, priority_number, performance_status, value_as_at
+    select
+        authority, period_key as reporting_period, priority_number, performance_status, value_as_at
     from marts.fct_indicator_observations
     where in_return_for_period
 

@@ -8,7 +8,8 @@
 
 with formula_cells as (
 
-    select file_path, file_hash, unnest(formula_cells, recursive := true)
+    -- A recursive unnest is named by the struct's own fields, which an alias would replace.
+    select file_path, file_hash, unnest(formula_cells, recursive := true)  -- noqa: AL03
     from staging.stg_return_readings
 
 ),

@@ -38,6 +38,6 @@ inner join next_returns
     on previous.authority = next_returns.authority
     and previous.reporting_period = next_returns.previous_reporting_period
 anti join milestones as now
-    on now.authority = previous.authority
-    and now.reporting_period = next_returns.reporting_period
-    and now.milestone_ref = previous.milestone_ref
+    on previous.authority = now.authority
+    and next_returns.reporting_period = now.reporting_period
+    and previous.milestone_ref = now.milestone_ref

@@ -13,7 +13,8 @@ select
     'reported_variance_mismatch' as check_name,
     'WARN' as severity,
     format(
-        '{} prints a variance of {}%, but its value {} against its {} target {} gives {}% ({} is better).',
+        '{} prints a variance of {}%, but its value {} against its {} target {} gives {}% '
+        || '({} is better).',
         ref,
         reported_variance,
         published_value_as_at,

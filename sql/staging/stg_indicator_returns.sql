@@ -38,7 +38,7 @@ return_orders as (
     from (
         select distinct authority, financial_year_start, reporting_quarter, file_order, file_path
         from returns
-    )
+    ) as distinct_returns
 
 )
 
