@@ -322,7 +322,8 @@ def _named_authorities(connection: duckdb.DuckDBPyConnection, rows: pl.DataFrame
 def _no_rows(connection: duckdb.DuckDBPyConnection, gate: ReturnGate) -> pl.DataFrame:
     """The raw columns of this kind with no rows: the validated table exists, empty, even
     before a return of its kind arrives."""
-    return connection.sql(f"SELECT {', '.join(_raw_columns(gate))} FROM raw.returns LIMIT 0").pl()
+    columns = ", ".join(_raw_columns(gate))
+    return connection.sql(f"SELECT {columns} FROM raw.returns WHERE false").pl()
 
 
 def _raw_columns(gate: ReturnGate) -> tuple[str, ...]:
@@ -331,7 +332,7 @@ def _raw_columns(gate: ReturnGate) -> tuple[str, ...]:
 
 def _create(connection: duckdb.DuckDBPyConnection, table: str, like: pl.DataFrame) -> None:
     connection.register("like_rows", like)
-    connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS FROM like_rows LIMIT 0")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM like_rows WHERE false")
     connection.unregister("like_rows")
 
 

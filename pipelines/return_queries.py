@@ -70,7 +70,7 @@ findings AS (
 )
 SELECT * EXCLUDE (rank) FROM (
     FROM rejected_files UNION ALL FROM rejected_rows UNION ALL FROM findings
-)
+) AS queries
 ORDER BY file_path, rank, row_number NULLS FIRST, column_name, check_name, period
 """
 
@@ -93,5 +93,6 @@ def current_files(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The file versions the returns folder held at the latest run (file_path, file_hash)."""
     return connection.sql(
         "SELECT file_path, file_hash FROM raw.folder_scans "
-        "WHERE scanned_at = (SELECT max(scanned_at) FROM raw.folder_scans) ORDER BY file_path"
+        "WHERE scanned_at = (SELECT max(scans.scanned_at) FROM raw.folder_scans AS scans) "
+        "ORDER BY file_path"
     ).pl()

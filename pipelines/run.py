@@ -451,7 +451,7 @@ def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
             return
         connection.execute(
             "CREATE TEMP VIEW current_files AS SELECT file_path, file_hash FROM raw.folder_scans "
-            "WHERE scanned_at = (SELECT max(scanned_at) FROM raw.folder_scans)"
+            "WHERE scanned_at = (SELECT max(scans.scanned_at) FROM raw.folder_scans AS scans)"
         )
         row = fetch_row(
             connection,
@@ -459,27 +459,29 @@ def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
             SELECT
                 (SELECT count(*) FROM current_files),
                 (SELECT count(*) FROM raw.return_files
-                    JOIN current_files USING (file_path, file_hash)),
+                    INNER JOIN current_files USING (file_path, file_hash)),
                 (SELECT count(*) FROM quarantine.rejected_files
-                    JOIN current_files USING (file_path, file_hash)),
-                (SELECT count(*) FROM raw.returns JOIN current_files USING (file_path, file_hash)),
+                    INNER JOIN current_files USING (file_path, file_hash)),
+                (SELECT count(*) FROM raw.returns
+                    INNER JOIN current_files USING (file_path, file_hash)),
                 (SELECT count(*) FROM ({VALIDATED_ROWS_SQL})
-                    JOIN current_files USING (file_path, file_hash)),
-                (SELECT count(DISTINCT (file_path, file_hash, row_number))
-                    FROM quarantine.rejected_rows JOIN current_files USING (file_path, file_hash)),
+                    INNER JOIN current_files USING (file_path, file_hash)),
+                (SELECT count(DISTINCT row(file_path, file_hash, row_number))
+                    FROM quarantine.rejected_rows
+                    INNER JOIN current_files USING (file_path, file_hash)),
                 (SELECT count(*) FROM quarantine.rejected_rows
-                    JOIN current_files USING (file_path, file_hash))
+                    INNER JOIN current_files USING (file_path, file_hash))
             """,
         )
         outcome.counts = dict(zip(_COUNT_NAMES, row, strict=True))
         outcome.flags_by_severity = flag_counts(connection, outcome.reporting_periods)
         outcome.rejected_files = connection.sql(
             "SELECT file_path, reason FROM quarantine.rejected_files "
-            "JOIN current_files USING (file_path, file_hash) ORDER BY file_path"
+            "INNER JOIN current_files USING (file_path, file_hash) ORDER BY file_path"
         ).fetchall()
         outcome.rejected_rows = connection.sql(
             "SELECT file_path, row_number, column_name, value, reason "
-            "FROM quarantine.rejected_rows JOIN current_files USING (file_path, file_hash) "
+            "FROM quarantine.rejected_rows INNER JOIN current_files USING (file_path, file_hash) "
             "ORDER BY file_path, row_number, column_name LIMIT ?",
             params=[REJECTED_ROWS_SHOWN],
         ).fetchall()
