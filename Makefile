@@ -1,6 +1,6 @@
 # The two commands of the README, and the set-up they both need.
 #   make run    build the warehouse from data/raw into data/warehouse.duckdb
-#   make test   lint and run the test suite
+#   make test   lint (ruff, sqlfluff) and run the test suite
 #   make benchmark  time the pipeline against bare DuckDB at three scales (minutes)
 # Set-up is automatic: a pinned uv in .tools/, the locked environment in .venv/.
 
@@ -27,9 +27,13 @@ run: $(VENV)/.synced
 test: lint $(CHROMIUM)
 	$(VENV)/bin/pytest
 
+# SQL is linted like the Python: sqlfluff with pyproject.toml's [tool.sqlfluff], on the
+# SQL files and on the SQL inside the Python.
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/sqlfluff lint sql schemas/expectations
+	$(VENV)/bin/python -m pipelines.lint_sql
 
 # Dagster's UI on http://127.0.0.1:3000: the assets, their lineage and checks,
 # the history of the settings' warehouse.
