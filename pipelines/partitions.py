@@ -16,11 +16,7 @@ import polars as pl
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 
 from pipelines.quarters import in_calendar_order, partition_key
-from pipelines.readers.return_files import (
-    discover_returns,
-    read_return_bytes,
-    reporting_periods_typed,
-)
+from pipelines.readers.return_files import discover_returns, reporting_periods_typed_in
 from schemas import cells
 
 FINANCIAL_QUARTERS = DynamicPartitionsDefinition(name="financial_quarter")
@@ -62,14 +58,7 @@ def quarters_in_range(instance: DagsterInstance, first: str, last: str) -> list[
 
 def quarters_of_files(paths: list[Path]) -> set[str]:
     """The quarters the given return files are as at; unreadable files have none."""
-    typed: set[str] = set()
-    for path in paths:
-        try:
-            typed |= reporting_periods_typed(path, read_return_bytes(path))
-        # A file that cannot be read has no quarter; the run's ingest quarantines it
-        # with its reason, so nothing is lost by passing over it here.
-        except Exception:  # noqa: BLE001
-            continue
+    typed = reporting_periods_typed_in(paths)
     periods = pl.DataFrame({"typed": sorted(typed)}, schema={"typed": pl.Utf8}).select(
         cells.parse_financial_year_start(pl.col("typed")).alias("year"),
         cells.parse_period_quarter(pl.col("typed")).alias("quarter"),
