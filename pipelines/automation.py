@@ -28,7 +28,7 @@ from dagster import (
 )
 
 from pipelines.partitions import add_quarters, quarters_of_files
-from pipelines.quarters import quarter_closed_before
+from pipelines.quarters import Quarter
 from pipelines.readers.return_files import discover_returns
 from pipelines.resources import ReturnsFolder
 
@@ -55,7 +55,7 @@ def build_quarterly_schedule(job_name: str, days_after_quarter_end: int) -> Sche
         "settings file).",
     )
     def quarterly_run(context: ScheduleEvaluationContext) -> RunRequest:
-        quarter = quarter_closed_before(context.scheduled_execution_time)
+        quarter = Quarter.closed_before(context.scheduled_execution_time).partition_key
         add_quarters(context.instance, [quarter])
         return RunRequest(partition_key=quarter, run_key=quarter)
 

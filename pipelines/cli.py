@@ -230,12 +230,12 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
 
     expectations_process.start_early()
     from pipelines.progress import StageProgress
-    from pipelines.quarters import reporting_period
+    from pipelines.quarters import Quarter
     from pipelines.run import run_pipeline
 
     for key in arguments.period:
         try:
-            reporting_period(key)
+            Quarter.from_partition_key(key)
         except ValueError as error:
             parser.error(str(error))
     progress = StageProgress()
@@ -294,11 +294,11 @@ def _report(
     import duckdb
 
     from pipelines.paths import QUARTERLY_REPORTS_FOLDER
-    from pipelines.quarters import reporting_period
+    from pipelines.quarters import Quarter
     from pipelines.report.files import write_reports
 
     try:
-        period = reporting_period(period_key)
+        period = Quarter.from_partition_key(period_key).key
     except ValueError as error:
         parser.error(str(error))
     if not warehouse.is_file():

@@ -33,11 +33,16 @@ from assets.publish import PUBLISHED_WAREHOUSE
 from assets.quarterly_reports import QUARTERLY_REPORTS
 from assets.return_gate import GATES, VALIDATED_ROWS_SQL
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, UNPARTITIONED_ASSETS, defs
-from pipelines.partitions import add_quarters, partition_range, quarters_in_folder
+from pipelines.partitions import (
+    add_quarters,
+    in_calendar_order,
+    partition_range,
+    quarters_in_folder,
+)
 from pipelines.paths import EXPECTATIONS_DIR, PROJECT_ROOT
 from pipelines.printable import escaped, quoted_name
 from pipelines.quality_report import flag_counts, write_quality_report
-from pipelines.quarters import reporting_period
+from pipelines.quarters import Quarter
 from pipelines.query_sheets import write_query_sheets
 from pipelines.resources import (
     ReportsFolder,
@@ -98,7 +103,7 @@ class RunOutcome:
 
     @property
     def reporting_periods(self) -> list[str]:
-        return [reporting_period(key) for key in self.quarters]
+        return [Quarter.from_partition_key(key).key for key in self.quarters]
 
     def summary(self) -> str:
         if not self.started:
@@ -229,9 +234,8 @@ def run_pipeline(
     started = time.monotonic()
     settings = load_settings().with_warehouse(warehouse, reports_dir)
     instance = instance or DagsterInstance.get()
-    quarters = sorted(set(quarters)) or quarters_in_folder(returns_dir)
-    for key in quarters:
-        reporting_period(key)  # refuses a key that is not a financial quarter
+    # Ordering the keys refuses one that is not a financial quarter.
+    quarters = in_calendar_order(quarters) or quarters_in_folder(returns_dir)
     try:
         with build_lock(warehouse):
             outcome = _run(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pipelines.quarters import Quarter
 from pipelines.report.charts import stacked_bars
 from pipelines.report.data import SUMMARY_TABLES, QuarterlyReportData
 
@@ -232,7 +233,7 @@ def render(data: QuarterlyReportData) -> str:
         requires_improvement=[
             _bullet_view(row) for row in data.scorecard if row["performance_status"] == "not met"
         ],
-        quarter_labels=[key[-2:] for key in data.quarters_so_far],
+        quarter_labels=[Quarter.parse(key).name for key in data.quarters_so_far],
         last_year=data.year_earlier_period[:7],
         this_year=data.reporting_period[:7],
         status_labels=STATUS_LABELS,
