@@ -633,7 +633,7 @@ def _insert_files(
         )
         connection.unregister("new_rejected_files")
     # Every run records what the folder held, so each file's current version is
-    # the one last seen, whichever versions were loaded before.
+    # the last one seen that could be read, whichever versions were loaded before.
     files_now = pl.DataFrame(
         scan, schema={"file_path": pl.Utf8, "file_hash": pl.Utf8}
     ).with_columns(scanned_at=pl.lit(loaded_at))

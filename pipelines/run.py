@@ -442,8 +442,9 @@ def _underlying_error(event: DagsterEvent) -> str:
 
 
 def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
-    """What the run's summary reports, for the returns now in the folder (the latest scan):
-    an earlier version of a file, corrected since, is history, not news."""
+    """What the run's summary reports, for the files in the folder at this run's scan
+    only: an earlier version of a file, corrected since, is history, not news, and so is
+    a file no longer in the folder (though it is still a current return, in the tables)."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         tables = {
             f"{schema}.{name}"
@@ -454,36 +455,36 @@ def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
         if not tables >= _SUMMARY_TABLES:
             return
         connection.execute(
-            "CREATE TEMP VIEW current_files AS SELECT file_path, file_hash FROM raw.folder_scans "
+            "CREATE TEMP VIEW in_folder AS SELECT file_path, file_hash FROM raw.folder_scans "
             "WHERE scanned_at = (SELECT max(scanned_at) FROM raw.folder_scans)"
         )
         row = fetch_row(
             connection,
             f"""
             SELECT
-                (SELECT count(*) FROM current_files),
+                (SELECT count(*) FROM in_folder),
                 (SELECT count(*) FROM raw.return_files
-                    JOIN current_files USING (file_path, file_hash)),
+                    JOIN in_folder USING (file_path, file_hash)),
                 (SELECT count(*) FROM quarantine.rejected_files
-                    JOIN current_files USING (file_path, file_hash)),
-                (SELECT count(*) FROM raw.returns JOIN current_files USING (file_path, file_hash)),
+                    JOIN in_folder USING (file_path, file_hash)),
+                (SELECT count(*) FROM raw.returns JOIN in_folder USING (file_path, file_hash)),
                 (SELECT count(*) FROM ({VALIDATED_ROWS_SQL})
-                    JOIN current_files USING (file_path, file_hash)),
+                    JOIN in_folder USING (file_path, file_hash)),
                 (SELECT count(DISTINCT (file_path, file_hash, row_number))
-                    FROM quarantine.rejected_rows JOIN current_files USING (file_path, file_hash)),
+                    FROM quarantine.rejected_rows JOIN in_folder USING (file_path, file_hash)),
                 (SELECT count(*) FROM quarantine.rejected_rows
-                    JOIN current_files USING (file_path, file_hash))
+                    JOIN in_folder USING (file_path, file_hash))
             """,
         )
         outcome.counts = dict(zip(_COUNT_NAMES, row, strict=True))
         outcome.flags_by_severity = flag_counts(connection, outcome.reporting_periods)
         outcome.rejected_files = connection.sql(
             "SELECT file_path, reason FROM quarantine.rejected_files "
-            "JOIN current_files USING (file_path, file_hash) ORDER BY file_path"
+            "JOIN in_folder USING (file_path, file_hash) ORDER BY file_path"
         ).fetchall()
         outcome.rejected_rows = connection.sql(
             "SELECT file_path, row_number, column_name, value, reason "
-            "FROM quarantine.rejected_rows JOIN current_files USING (file_path, file_hash) "
+            "FROM quarantine.rejected_rows JOIN in_folder USING (file_path, file_hash) "
             "ORDER BY file_path, row_number, column_name LIMIT ?",
             params=[REJECTED_ROWS_SHOWN],
         ).fetchall()

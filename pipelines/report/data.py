@@ -65,7 +65,7 @@ class QuarterlyReportData:
     tables: dict[str, list[dict]]  # by SUMMARY_TABLES key: a row per priority, total last
     tables_year_earlier: dict[str, dict | None]  # the total rows a year earlier, if held
     scorecard: list[dict]  # a row per indicator, by priority, tier 1 then 2
-    quarters_so_far: list[str]  # the quarter keys of the year up to the period
+    quarters_so_far: list[str]  # the reporting periods of the year up to this one
     findings: list[dict] = field(default_factory=list)
     objective_progress: list[dict] = field(default_factory=list)  # by department, objective
     milestones: list[dict] = field(default_factory=list)  # a row per milestone, by objective
