@@ -82,8 +82,11 @@ def target_kind(row: dict) -> str | None:
     if row["period_target"] is None or basis is None:
         return None
     if basis == "profiled":
-        as_at = row["value_as_at_period_key"] or ""
-        return f"profiled for {as_at[-2:]}" if re.search(r"Q[1-4]$", as_at) else "profiled"
+        try:
+            return f"profiled for {Quarter.parse(row['value_as_at_period_key'] or '').name}"
+        # A value as at a month, or at no period, has no quarter to name.
+        except ValueError:
+            return "profiled"
     return TARGET_BASIS_WORDS.get(basis, basis)
 
 
