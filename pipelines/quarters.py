@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 # The warehouse's `2024-25 Q2` and the partition's `2024-25-Q2`: the one character between
-# the year and the quarter is all that differs.
-_KEY = re.compile(r"^(\d{4})-(\d{2})([ -])Q([1-4])$")
+# the year and the quarter is all that differs. Matched whole, in ASCII digits: `$` would
+# let a key with a line break after it through.
+_KEY = re.compile(r"(\d{4})-(\d{2})([ -])Q([1-4])", re.ASCII)
 _PARTITION_SEPARATOR = "-"
 
 Number = TypeVar("Number")
@@ -73,7 +74,7 @@ class Quarter:
 
     @classmethod
     def _read(cls, text: str, separators: tuple[str, ...]) -> Quarter:
-        match = _KEY.match(text)
+        match = _KEY.fullmatch(text)
         if (
             not match
             or match.group(3) not in separators

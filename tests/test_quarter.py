@@ -29,7 +29,14 @@ def test_both_spellings_of_a_quarter_are_parsed_to_the_same_quarter(
     assert Quarter.parse(text) == quarter
 
 
-@pytest.mark.parametrize("text", ["2024-26 Q2", "2024-25 Q5", "2024-25Q2", "Q2", "2024 Q2", ""])
+NOT_QUARTERS = [
+    "2024-26 Q2", "2024-25 Q5", "2024-25Q2", "Q2", "2024 Q2", "",
+    "2024-25-Q2\n",  # a line break after a key would make a partition of its own
+    "\u0662\u0660\u0662\u0664-25 Q2",  # 2024 in Arabic-Indic digits
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", NOT_QUARTERS)
 def test_text_that_is_not_a_quarter_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="is not a financial quarter"):
         Quarter.parse(text)
