@@ -4,9 +4,9 @@
 Every Python module that names, reads, orders or steps a quarter does it with `Quarter`;
 the SQL models do it with the macros of sql/macros/periods.sql. The two meet in the
 ordinal (`index`): `quarter_index` is the formula of the macro `rules.quarter_index`, and
-tests/test_quarter.py holds them to agree. What people type in a
-return's `reporting_period` (`2024/25 Q2`, `Quarter 2 2024/25`, `2021-22 Outturn`) is read
-at the gate, a whole column at a time, by schemas/cells.py into a start year and a quarter
+tests/test_quarter.py holds them to agree. What people type in a return's
+`reporting_period` (`2024/25 Q2`, `Quarter 2 2024/25`, `2021-22 Outturn`) is read at the
+gate, a whole column at a time, by schemas/cells.py into a start year and a quarter
 number: the two fields of a `Quarter`.
 
 No Dagster here, so the report command and the report writers name quarters without
