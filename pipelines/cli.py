@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pipelines.paths import EXPECTATIONS_DIR, PROJECT_ROOT
 from pipelines.printable import escaped, quoted_name
-from pipelines.quarters import reporting_period
+from pipelines.quarters import Quarter
 from pipelines.settings import Settings, SettingsError, history_of, load_settings
 from pipelines.up_to_date import RunInputs
 
@@ -215,7 +215,7 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
     # Refused before anything slow starts: a mistyped quarter is answered at once.
     for key in arguments.period:
         try:
-            reporting_period(key)
+            Quarter.from_partition_key(key)
         except ValueError as error:
             parser.error(str(error))
     inputs = RunInputs(
@@ -295,11 +295,10 @@ def _report(
     import duckdb
 
     from pipelines.paths import QUARTERLY_REPORTS_FOLDER
-    from pipelines.quarters import reporting_period
     from pipelines.report.files import write_reports
 
     try:
-        period = reporting_period(period_key)
+        period = Quarter.from_partition_key(period_key).key
     except ValueError as error:
         parser.error(str(error))
     if not warehouse.is_file():

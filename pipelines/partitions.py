@@ -15,11 +15,16 @@ from pathlib import Path
 import polars as pl
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 
-from pipelines.quarters import in_calendar_order, partition_key
+from pipelines.quarters import Quarter
 from pipelines.readers.return_files import discover_returns, reporting_periods_typed_in
 from schemas import cells
 
 FINANCIAL_QUARTERS = DynamicPartitionsDefinition(name="financial_quarter")
+
+
+def in_calendar_order(keys: list[str]) -> list[str]:
+    """Partition keys earliest first, each once."""
+    return sorted(set(keys), key=Quarter.from_partition_key)
 
 
 def add_quarters(instance: DagsterInstance, quarters: list[str]) -> None:
@@ -48,11 +53,11 @@ def partition_range(quarters: list[str]) -> tuple[str, str]:
 def quarters_in_range(instance: DagsterInstance, first: str, last: str) -> list[str]:
     """The partitions from `first` to `last`, by the calendar, whatever order they were
     added in."""
-    span = in_calendar_order([first, last])
+    earliest, latest = sorted([Quarter.from_partition_key(first), Quarter.from_partition_key(last)])
     return [
         key
         for key in in_calendar_order(list(instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)))
-        if span[0] <= key <= span[-1]
+        if earliest <= Quarter.from_partition_key(key) <= latest
     ]
 
 
@@ -63,9 +68,11 @@ def quarters_of_files(paths: list[Path]) -> set[str]:
         cells.parse_financial_year_start(pl.col("typed")).alias("year"),
         cells.parse_period_quarter(pl.col("typed")).alias("quarter"),
     )
-    return {partition_key(year, quarter) for year, quarter in periods.drop_nulls().iter_rows()}
+    return {
+        Quarter(year, number).partition_key for year, number in periods.drop_nulls().iter_rows()
+    }
 
 
 def quarters_in_folder(returns_dir: Path) -> list[str]:
     """Every quarter a return in the folder is as at, earliest first."""
-    return sorted(quarters_of_files(discover_returns(returns_dir)))
+    return in_calendar_order(list(quarters_of_files(discover_returns(returns_dir))))

@@ -12,6 +12,19 @@ CREATE OR REPLACE MACRO rules.financial_year_label(start_year) AS
 CREATE OR REPLACE MACRO rules.quarter_period_key(start_year, quarter) AS
     rules.financial_year_label(start_year) || ' Q' || quarter;
 
+-- 2024, 2 -> 8097: the ordinal of a quarter, one more for each quarter later, across
+-- years too, so quarters are counted and stepped through as integers. Python's
+-- Quarter.index (pipelines/quarters.py) is the same formula.
+CREATE OR REPLACE MACRO rules.quarter_index(start_year, quarter) AS
+    start_year * 4 + quarter - 1;
+
+-- The financial year's start and the quarter of an ordinal: 8097 -> 2024 and 2.
+CREATE OR REPLACE MACRO rules.quarter_index_start_year(ordinal) AS
+    ordinal // 4;
+
+CREATE OR REPLACE MACRO rules.quarter_index_number(ordinal) AS
+    ordinal % 4 + 1;
+
 -- The last day of a fiscal month: 2024, 6 -> 2024-09-30.
 CREATE OR REPLACE MACRO rules.fiscal_month_end(start_year, fiscal_month) AS
     last_day(make_date(
