@@ -79,7 +79,7 @@ def validate(
         batch_sql = (directory / f"{suite.name}.sql").read_text()
         rows = connection.sql(
             batch_sql, params={"run_id": run_id} if "$run_id" in batch_sql else None
-        ).df()
+        ).to_arrow_table()
         expectations = json.loads((directory / f"{suite.name}.json").read_text())
         batches.append(SuiteBatch(suite.name, expectations, rows))
     return pl.DataFrame(

@@ -12,7 +12,6 @@ by `python -m pipelines report --period`.
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.raw_returns import requested_quarters
-from pipelines.quarters import partition_key, reporting_period
 from pipelines.report.data import TABLES_READ
 from pipelines.report.files import write_reports
 from pipelines.resources import ReportsFolder, Warehouse
@@ -36,7 +35,9 @@ def quarterly_reports(
     quarters = requested_quarters(context)
     if not quarters:
         return MaterializeResult(metadata={"quarter": "none built", "files": []})
-    latest = partition_key(*max(quarters))
+    latest = max(quarters)
     with warehouse.connect() as connection:
-        written = write_reports(connection, reporting_period(latest), reports_folder.quarterly)
-    return MaterializeResult(metadata={"quarter": latest, "files": [str(path) for path in written]})
+        written = write_reports(connection, latest.key, reports_folder.quarterly)
+    return MaterializeResult(
+        metadata={"quarter": latest.partition_key, "files": [str(path) for path in written]}
+    )

@@ -34,7 +34,7 @@ from dagster import (
 )
 
 from pipelines.partitions import quarters_in_range
-from pipelines.quarters import partition_key, year_and_quarter
+from pipelines.quarters import Quarter
 from pipelines.readers.return_files import (
     NOT_READ,
     READER_VERSION,
@@ -203,7 +203,7 @@ def ingest_returns(
     )
     yield MaterializeResult(
         asset_key=RAW_REQUESTED_QUARTERS,
-        metadata={"quarters": ", ".join(partition_key(*q) for q in quarters)},
+        metadata={"quarters": ", ".join(quarter.partition_key for quarter in quarters)},
     )
     yield MaterializeResult(
         asset_key=REJECTED_FILES,
@@ -232,7 +232,7 @@ def load_returns(
     *,
     links_out: Sequence[str] = (),
     run_id: str,
-    quarters: list[tuple[int, int]],
+    quarters: list[Quarter],
     log: logging.Logger | DagsterLogManager,
 ) -> LoadedReturns:
     """Load each file (its path as recorded, where to read it) into the raw tables, as the
@@ -315,10 +315,10 @@ def load_returns(
         parse_plain()
         _insert_rows(connection, pending, loaded_at)
         _insert_files(connection, new_files, rejected, scan, loaded_at)
-        for year, quarter in quarters:
+        for quarter in quarters:
             connection.execute(
                 "INSERT INTO raw.requested_quarters VALUES (?, ?, ?, ?)",
-                [run_id, loaded_at, year, quarter],
+                [run_id, loaded_at, quarter.start_year, quarter.number],
             )
         connection.execute("COMMIT")
     except Exception:
@@ -569,7 +569,7 @@ _FILE_RECORD_SCHEMA = {
 }
 
 
-def requested_quarters(context: AssetExecutionContext) -> list[tuple[int, int]]:
+def requested_quarters(context: AssetExecutionContext) -> list[Quarter]:
     """The financial quarters this run was asked for, from Dagster's run tags."""
     tags = context.run.tags
     if "dagster/partition" in tags:
@@ -582,7 +582,7 @@ def requested_quarters(context: AssetExecutionContext) -> list[tuple[int, int]]:
         )
     else:
         keys = []
-    return [year_and_quarter(key) for key in keys]
+    return [Quarter.from_partition_key(key) for key in keys]
 
 
 def _insert_rows(
@@ -633,7 +633,7 @@ def _insert_files(
         )
         connection.unregister("new_rejected_files")
     # Every run records what the folder held, so each file's current version is
-    # the one last seen, whichever versions were loaded before.
+    # the last one seen that could be read, whichever versions were loaded before.
     files_now = pl.DataFrame(
         scan, schema={"file_path": pl.Utf8, "file_hash": pl.Utf8}
     ).with_columns(scanned_at=pl.lit(loaded_at))

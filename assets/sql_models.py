@@ -23,7 +23,7 @@ from dagster import (
 
 from pipelines.partitions import FINANCIAL_QUARTERS
 from pipelines.paths import PROJECT_ROOT
-from pipelines.quarters import reporting_period
+from pipelines.quarters import Quarter
 from pipelines.resources import Warehouse
 from pipelines.sql_models.checks import GRAIN_CHECK, grain_check_blocks, model_check_specs
 from pipelines.sql_models.model import SqlModel
@@ -76,7 +76,11 @@ def _build_layer_asset(name: str, models: list[SqlModel], partitioned: bool) -> 
         backfill_policy=BackfillPolicy.single_run() if partitioned else None,
     )
     def build_tables(context: AssetExecutionContext, warehouse: Warehouse):
-        periods = [reporting_period(key) for key in context.partition_keys] if partitioned else []
+        periods = (
+            [Quarter.from_partition_key(key).key for key in context.partition_keys]
+            if partitioned
+            else []
+        )
         # A table whose rows share its grain, and every table built from one.
         unusable: set[AssetKey] = set()
         with warehouse.connect() as connection:

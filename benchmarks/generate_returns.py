@@ -24,6 +24,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.quarters import Quarter
+
 HEADER = [
     "authority",
     "reporting_period",
@@ -45,8 +47,8 @@ HEADER = [
     "comparative_quartile",
     "commentary",
 ]
-FIRST_YEAR = 2021
-FIRST_PERIOD = f"{FIRST_YEAR}-{(FIRST_YEAR + 1) % 100:02d} Q1"
+FIRST_QUARTER = Quarter(2021, 1)
+FIRST_YEAR = FIRST_QUARTER.start_year
 TEXT_CELLS = ("N/A", "-", "To be reported in Q3", "Data collection currently suspended by NHS")
 PRINTED_SLIPS = 0.01
 ARROWS = ("\u2191", "\u2193", "\u2194")
@@ -111,19 +113,19 @@ def value_at(
 def write_return(
     path: Path,
     authority: int,
-    year: int,
-    quarter: int,
+    quarter: Quarter,
     catalogue: list[Indicator],
     rng: random.Random,
 ) -> int:
+    year = quarter.start_year
     rows = []
     for indicator in catalogue:
         target = indicator.level * (0.85 + 0.1 * (authority % 3))
         last_outturn = value_at(indicator, authority, year - 1, 4, 1)
         comparison_year = f"{year - 2}/{(year - 1) % 100:02d}"
         cells: dict[str, str] = {}
-        for q in range(1, quarter + 1):
-            revision = 1.03 if q < quarter and rng.random() < 0.02 else 1.0
+        for q in range(1, quarter.number + 1):
+            revision = 1.03 if q < quarter.number and rng.random() < 0.02 else 1.0
             value = value_at(indicator, authority, year, q, revision)
             text = rng.random() < 0.05
             cells[f"q{q}"] = rng.choice(TEXT_CELLS) if text else typed(value, indicator, rng)
@@ -131,7 +133,7 @@ def write_return(
         rows.append(
             {
                 "authority": f"Authority {authority:03d}",
-                "reporting_period": f"{year}-{(year + 1) % 100:02d} Q{quarter}",
+                "reporting_period": quarter.key,
                 "priority": str(indicator.priority),
                 "tier": f"Tier {indicator.tier}",
                 "ref": indicator.ref,
@@ -157,9 +159,9 @@ def write_return(
     return len(rows)
 
 
-def quarter_at(index: int) -> tuple[int, int]:
-    """The financial year's start and the quarter of the index-th quarter (0 is 2021-22 Q1)."""
-    return FIRST_YEAR + index // 4, index % 4 + 1
+def quarter_at(index: int) -> Quarter:
+    """The index-th quarter generated (0 is 2021-22 Q1)."""
+    return Quarter.from_index(FIRST_QUARTER.index + index)
 
 
 def generate(
@@ -179,18 +181,18 @@ def generate(
     for authority in range(1, authorities + 1):
         for index in range(first_quarter, quarters):
             rng = random.Random(f"{seed}-{authority}-{index}")
-            year, quarter = quarter_at(index)
+            quarter = quarter_at(index)
             path = (
                 out_dir
                 / f"authority-{authority:03d}"
-                / f"{year}-{(year + 1) % 100:02d}"
-                / f"Q{quarter}.csv"
+                / quarter.financial_year
+                / f"{quarter.name}.csv"
             )
             if rng.random() < 0.002:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(b"")  # a file that arrived empty
             else:
-                rows += write_return(path, authority, year, quarter, catalogue, rng)
+                rows += write_return(path, authority, quarter, catalogue, rng)
             files += 1
     return {"files": files, "rows": rows}
 
@@ -204,7 +206,8 @@ def write_expected_returns(path: Path, authorities: int, indicator_count: int) -
         writer.writerow(["authority", "priority", "frequency", "from_period"])
         for authority in range(1, authorities + 1):
             for priority in priorities:
-                writer.writerow([f"Authority {authority:03d}", priority, "Quarterly", FIRST_PERIOD])
+                authority_name = f"Authority {authority:03d}"
+                writer.writerow([authority_name, priority, "Quarterly", FIRST_QUARTER.key])
 
 
 def main() -> None:

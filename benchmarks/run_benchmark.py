@@ -43,7 +43,6 @@ import duckdb
 
 from benchmarks.generate_returns import generate, quarter_at, write_expected_returns
 from pipelines.paths import DEFAULT_EXPECTED_RETURNS, DEFAULT_RETURNS_DIR, PROJECT_ROOT
-from pipelines.quarters import partition_key
 
 BENCHMARKS = PROJECT_ROOT / "benchmarks"
 WORK = BENCHMARKS / ".work"
@@ -124,7 +123,7 @@ def prepare(scale: Scale) -> Inputs:
                  first_quarter=scale.quarters)  # fmt: skip
         write_expected_returns(register, scale.authorities, scale.indicators)
         done.write_text(f"{made['rows']}\n")
-    next_key = partition_key(*quarter_at(scale.quarters))
+    next_key = quarter_at(scale.quarters).partition_key
     return Inputs(history, with_next, register, next_key, int(done.read_text()))
 
 

@@ -27,8 +27,8 @@ from dagster import (
     sensor,
 )
 
-from pipelines.partitions import add_quarters, quarters_of_files
-from pipelines.quarters import quarter_closed_before
+from pipelines.partitions import add_quarters, in_calendar_order, quarters_of_files
+from pipelines.quarters import Quarter
 from pipelines.readers.return_files import discover_returns
 from pipelines.resources import ReturnsFolder
 
@@ -55,7 +55,7 @@ def build_quarterly_schedule(job_name: str, days_after_quarter_end: int) -> Sche
         "settings file).",
     )
     def quarterly_run(context: ScheduleEvaluationContext) -> RunRequest:
-        quarter = quarter_closed_before(context.scheduled_execution_time)
+        quarter = Quarter.closed_before(context.scheduled_execution_time).partition_key
         add_quarters(context.instance, [quarter])
         return RunRequest(partition_key=quarter, run_key=quarter)
 
@@ -83,7 +83,7 @@ def build_returns_sensor(job_name: str) -> SensorDefinition:
         changed = sorted(name for name, seen in seen_now.items() if seen_before.get(name) != seen)
         if not changed:
             return SkipReason("No return is new or changed since the last look.")
-        quarters = sorted(quarters_of_files([root / name for name in changed]))
+        quarters = in_calendar_order(list(quarters_of_files([root / name for name in changed])))
         add_quarters(context.instance, quarters)
         fingerprint = ",".join(f"{name}={seen_now[name]}" for name in changed)
         return SensorResult(

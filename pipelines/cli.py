@@ -32,6 +32,7 @@ from pathlib import Path
 
 from pipelines.paths import EXPECTATIONS_DIR, PROJECT_ROOT
 from pipelines.printable import escaped, quoted_name
+from pipelines.quarters import Quarter
 from pipelines.settings import Settings, SettingsError, history_of, load_settings
 from pipelines.up_to_date import RunInputs
 
@@ -211,6 +212,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Settings) -> int:
     if not arguments.returns_dir.is_dir():
         parser.error(f"the returns folder {quoted_name(arguments.returns_dir)} does not exist")
+    # Refused before anything slow starts: a mistyped quarter is answered at once.
+    for key in arguments.period:
+        try:
+            Quarter.from_partition_key(key)
+        except ValueError as error:
+            parser.error(str(error))
     inputs = RunInputs(
         arguments.returns_dir.resolve(),
         run.warehouse,
@@ -230,14 +237,8 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
 
     expectations_process.start_early()
     from pipelines.progress import StageProgress
-    from pipelines.quarters import reporting_period
     from pipelines.run import run_pipeline
 
-    for key in arguments.period:
-        try:
-            reporting_period(key)
-        except ValueError as error:
-            parser.error(str(error))
     progress = StageProgress()
     progress.line(
         f"Building {quoted_name(run.warehouse)} from the returns in "
@@ -294,11 +295,10 @@ def _report(
     import duckdb
 
     from pipelines.paths import QUARTERLY_REPORTS_FOLDER
-    from pipelines.quarters import reporting_period
     from pipelines.report.files import write_reports
 
     try:
-        period = reporting_period(period_key)
+        period = Quarter.from_partition_key(period_key).key
     except ValueError as error:
         parser.error(str(error))
     if not warehouse.is_file():

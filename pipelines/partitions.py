@@ -15,15 +15,16 @@ from pathlib import Path
 import polars as pl
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 
-from pipelines.quarters import in_calendar_order, partition_key
-from pipelines.readers.return_files import (
-    discover_returns,
-    read_return_bytes,
-    reporting_periods_typed,
-)
+from pipelines.quarters import Quarter
+from pipelines.readers.return_files import discover_returns, reporting_periods_typed_in
 from schemas import cells
 
 FINANCIAL_QUARTERS = DynamicPartitionsDefinition(name="financial_quarter")
+
+
+def in_calendar_order(keys: list[str]) -> list[str]:
+    """Partition keys earliest first, each once."""
+    return sorted(set(keys), key=Quarter.from_partition_key)
 
 
 def add_quarters(instance: DagsterInstance, quarters: list[str]) -> None:
@@ -52,31 +53,26 @@ def partition_range(quarters: list[str]) -> tuple[str, str]:
 def quarters_in_range(instance: DagsterInstance, first: str, last: str) -> list[str]:
     """The partitions from `first` to `last`, by the calendar, whatever order they were
     added in."""
-    span = in_calendar_order([first, last])
+    earliest, latest = sorted([Quarter.from_partition_key(first), Quarter.from_partition_key(last)])
     return [
         key
         for key in in_calendar_order(list(instance.get_dynamic_partitions(FINANCIAL_QUARTERS.name)))
-        if span[0] <= key <= span[-1]
+        if earliest <= Quarter.from_partition_key(key) <= latest
     ]
 
 
 def quarters_of_files(paths: list[Path]) -> set[str]:
     """The quarters the given return files are as at; unreadable files have none."""
-    typed: set[str] = set()
-    for path in paths:
-        try:
-            typed |= reporting_periods_typed(path, read_return_bytes(path))
-        # A file that cannot be read has no quarter; the run's ingest quarantines it
-        # with its reason, so nothing is lost by passing over it here.
-        except Exception:  # noqa: BLE001
-            continue
+    typed = reporting_periods_typed_in(paths)
     periods = pl.DataFrame({"typed": sorted(typed)}, schema={"typed": pl.Utf8}).select(
         cells.parse_financial_year_start(pl.col("typed")).alias("year"),
         cells.parse_period_quarter(pl.col("typed")).alias("quarter"),
     )
-    return {partition_key(year, quarter) for year, quarter in periods.drop_nulls().iter_rows()}
+    return {
+        Quarter(year, number).partition_key for year, number in periods.drop_nulls().iter_rows()
+    }
 
 
 def quarters_in_folder(returns_dir: Path) -> list[str]:
     """Every quarter a return in the folder is as at, earliest first."""
-    return sorted(quarters_of_files(discover_returns(returns_dir)))
+    return in_calendar_order(list(quarters_of_files(discover_returns(returns_dir))))

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.quarters import Quarter
+
 SEVERITY_ORDER = ("ERROR", "WARN", "INFO")
 # A page of more findings than this is not read; the warehouse holds them all.
 FINDINGS_SHOWN = 2000
@@ -118,7 +120,7 @@ def flag_counts(connection: duckdb.DuckDBPyConnection, periods: list[str]) -> di
 
 
 def _periods_in_words(periods: list[str]) -> str:
-    ordered = sorted(periods)
+    ordered = sorted(periods, key=Quarter.parse)
     if not ordered:
         return "no quarter"
     return ordered[0] if len(ordered) == 1 else f"{ordered[0]} to {ordered[-1]}"

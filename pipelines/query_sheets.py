@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 import duckdb
 import polars as pl
 
-from pipelines.return_queries import MUST_EXPLAIN, MUST_FIX, current_files, return_queries
+from pipelines.return_queries import MUST_EXPLAIN, MUST_FIX, files_in_folder, return_queries
 
 QUERY_SHEETS_FOLDER = "query-sheets"
 # The tables the queries are read from; a run that stopped before building them has none.
@@ -84,7 +84,7 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
         }
         if not present >= set(NEEDED_TABLES):
             return None
-        files = current_files(connection)
+        files = files_in_folder(connection)
         queries = return_queries(connection, files)
     folder = reports_dir / QUERY_SHEETS_FOLDER
     # Every sheet's rows are laid out at once, as table rows and as spreadsheet cells, and

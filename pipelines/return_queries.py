@@ -78,7 +78,8 @@ ORDER BY file_path, rank, row_number NULLS FIRST, column_name, check_name, perio
 def return_queries(connection: duckdb.DuckDBPyConnection, files: pl.DataFrame) -> pl.DataFrame:
     """Every query on the given file versions (file_path, file_hash), in QUERY_SCHEMA:
     what must be fixed first, then the findings, most severe first, row by row.
-    A finding is on the current version of its file, so ask about current versions."""
+    A finding names its file by path only: every finding is on a current return
+    (staging.stg_current_return_files), which holds one version of each file."""
     connection.register("asked_files", files.select("file_path", "file_hash"))
     try:
         queries = connection.sql(_QUERIES_SQL).pl()
@@ -89,7 +90,7 @@ def return_queries(connection: duckdb.DuckDBPyConnection, files: pl.DataFrame) -
     ).cast(QUERY_SCHEMA)
 
 
-def current_files(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def files_in_folder(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The file versions the returns folder held at the latest run (file_path, file_hash)."""
     return connection.sql(
         "SELECT file_path, file_hash FROM raw.folder_scans "

@@ -33,11 +33,16 @@ from assets.publish import PUBLISHED_WAREHOUSE
 from assets.quarterly_reports import QUARTERLY_REPORTS
 from assets.return_gate import GATES, VALIDATED_ROWS_SQL
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, UNPARTITIONED_ASSETS, defs
-from pipelines.partitions import add_quarters, partition_range, quarters_in_folder
+from pipelines.partitions import (
+    add_quarters,
+    in_calendar_order,
+    partition_range,
+    quarters_in_folder,
+)
 from pipelines.paths import EXPECTATIONS_DIR, PROJECT_ROOT
 from pipelines.printable import escaped, quoted_name
 from pipelines.quality_report import flag_counts, write_quality_report
-from pipelines.quarters import reporting_period
+from pipelines.quarters import Quarter
 from pipelines.query_sheets import write_query_sheets
 from pipelines.resources import (
     ReportsFolder,
@@ -98,7 +103,7 @@ class RunOutcome:
 
     @property
     def reporting_periods(self) -> list[str]:
-        return [reporting_period(key) for key in self.quarters]
+        return [Quarter.from_partition_key(key).key for key in self.quarters]
 
     def summary(self) -> str:
         if not self.started:
@@ -229,9 +234,8 @@ def run_pipeline(
     started = time.monotonic()
     settings = load_settings().with_warehouse(warehouse, reports_dir)
     instance = instance or DagsterInstance.get()
-    quarters = sorted(set(quarters)) or quarters_in_folder(returns_dir)
-    for key in quarters:
-        reporting_period(key)  # refuses a key that is not a financial quarter
+    # Ordering the keys refuses one that is not a financial quarter.
+    quarters = in_calendar_order(quarters) or quarters_in_folder(returns_dir)
     try:
         with build_lock(warehouse):
             outcome = _run(
@@ -438,8 +442,9 @@ def _underlying_error(event: DagsterEvent) -> str:
 
 
 def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
-    """What the run's summary reports, for the returns now in the folder (the latest scan):
-    an earlier version of a file, corrected since, is history, not news."""
+    """What the run's summary reports, for the files in the folder at this run's scan
+    only: an earlier version of a file, corrected since, is history, not news, and so is
+    a file no longer in the folder (though it is still a current return, in the tables)."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         tables = {
             f"{schema}.{name}"
@@ -450,38 +455,38 @@ def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
         if not tables >= _SUMMARY_TABLES:
             return
         connection.execute(
-            "CREATE TEMP VIEW current_files AS SELECT file_path, file_hash FROM raw.folder_scans "
+            "CREATE TEMP VIEW in_folder AS SELECT file_path, file_hash FROM raw.folder_scans "
             "WHERE scanned_at = (SELECT max(scans.scanned_at) FROM raw.folder_scans AS scans)"
         )
         row = fetch_row(
             connection,
             f"""
             SELECT
-                (SELECT count(*) FROM current_files),
+                (SELECT count(*) FROM in_folder),
                 (SELECT count(*) FROM raw.return_files
-                    INNER JOIN current_files USING (file_path, file_hash)),
+                    INNER JOIN in_folder USING (file_path, file_hash)),
                 (SELECT count(*) FROM quarantine.rejected_files
-                    INNER JOIN current_files USING (file_path, file_hash)),
+                    INNER JOIN in_folder USING (file_path, file_hash)),
                 (SELECT count(*) FROM raw.returns
-                    INNER JOIN current_files USING (file_path, file_hash)),
+                    INNER JOIN in_folder USING (file_path, file_hash)),
                 (SELECT count(*) FROM ({VALIDATED_ROWS_SQL})
-                    INNER JOIN current_files USING (file_path, file_hash)),
+                    INNER JOIN in_folder USING (file_path, file_hash)),
                 (SELECT count(DISTINCT row(file_path, file_hash, row_number))
                     FROM quarantine.rejected_rows
-                    INNER JOIN current_files USING (file_path, file_hash)),
+                    INNER JOIN in_folder USING (file_path, file_hash)),
                 (SELECT count(*) FROM quarantine.rejected_rows
-                    INNER JOIN current_files USING (file_path, file_hash))
+                    INNER JOIN in_folder USING (file_path, file_hash))
             """,
         )
         outcome.counts = dict(zip(_COUNT_NAMES, row, strict=True))
         outcome.flags_by_severity = flag_counts(connection, outcome.reporting_periods)
         outcome.rejected_files = connection.sql(
             "SELECT file_path, reason FROM quarantine.rejected_files "
-            "INNER JOIN current_files USING (file_path, file_hash) ORDER BY file_path"
+            "INNER JOIN in_folder USING (file_path, file_hash) ORDER BY file_path"
         ).fetchall()
         outcome.rejected_rows = connection.sql(
             "SELECT file_path, row_number, column_name, value, reason "
-            "FROM quarantine.rejected_rows INNER JOIN current_files USING (file_path, file_hash) "
+            "FROM quarantine.rejected_rows INNER JOIN in_folder USING (file_path, file_hash) "
             "ORDER BY file_path, row_number, column_name LIMIT ?",
             params=[REJECTED_ROWS_SHOWN],
         ).fetchall()

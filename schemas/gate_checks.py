@@ -13,6 +13,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
+from pipelines.quarters import quarter_index
 from schemas import cells
 from schemas.return_contract import ReturnKind
 
@@ -93,8 +94,10 @@ def same_in_whole_file(reads: Callable[[pl.Expr], pl.Expr], reason: str) -> pa.C
     return pa.Check(check, error=reason)
 
 
-def period_key(cell: pl.Expr) -> pl.Expr:
-    return cells.parse_financial_year_start(cell) * 10 + cells.parse_period_quarter(cell)
+def quarter_of_period(cell: pl.Expr) -> pl.Expr:
+    """The quarter a reporting_period cell names, as its ordinal: `2024-25 Q2` and
+    `Quarter 2 2024/25` are one quarter."""
+    return quarter_index(cells.parse_financial_year_start(cell), cells.parse_period_quarter(cell))
 
 
 def required(checks: list[pa.Check]) -> pa.Column:
@@ -117,7 +120,7 @@ def reporting_period_column() -> pa.Column:
                 REPORTING_PERIOD_REASON,
             ),
             same_in_whole_file(
-                period_key,
+                quarter_of_period,
                 "reporting_period differs from the other rows of this file: a return is as "
                 "at one quarter, so put this row in that quarter's return",
             ),

@@ -10,6 +10,7 @@ per member authority of a comparator group: it has `member_authority`).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -112,6 +113,8 @@ COMPARATOR_COLUMNS: tuple[str, ...] = (
 )
 
 
+# Cached: thousands of returns repeat the same few dozen header cells.
+@functools.lru_cache(maxsize=4096)
 def header_key(name: str) -> str:
     """A header cell as the contract matches it: case, outer spaces and `_` vs space ignored."""
     return re.sub(r"\s+", " ", name.replace("_", " ")).strip().casefold()

@@ -22,6 +22,7 @@ import duckdb
 import pytest
 
 from pipelines.paths import SQL_DIR
+from pipelines.quarters import Quarter
 
 MODEL_SQL = (SQL_DIR / "marts" / "fct_comparator_position.sql").read_text()
 
@@ -58,15 +59,16 @@ def comparator_return(
     quartile_method: str = "lait",
 ) -> list[dict[str, object]]:
     """One comparator group of an authority's comparator return: a row per member."""
-    year, quarter = reporting_period.split(" Q")
+    quarter = Quarter.parse(reporting_period)
+    folder = f"{authority.lower()}/{quarter.financial_year}/{quarter.name}"
     return [
         {
-            "file_path": f"{authority.lower()}/{year}/Q{quarter}/comparators.csv",
+            "file_path": f"{folder}/comparators.csv",
             "row_number": row_number,
             "authority": authority,
             "reporting_period": reporting_period,
-            "financial_year_start": int(year[:4]),
-            "reporting_quarter": int(quarter),
+            "financial_year_start": quarter.start_year,
+            "reporting_quarter": quarter.number,
             "ref": ref,
             "indicator": "Number of looked after children per 10,000 children",
             "polarity": polarity,

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.quarters import Quarter
 from pipelines.run import RunOutcome
 from tests.conftest import build, return_csv
 
@@ -35,7 +36,7 @@ MARTS = ("mart_priority_performance", "mart_priority_trend", "mart_quartile_dist
 
 
 def period_key(year: int, quarter: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d} Q{quarter}"
+    return Quarter(year, quarter).key
 
 
 @dataclass(frozen=True)

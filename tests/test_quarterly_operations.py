@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from pipelines.paths import DEFAULT_RETURNS_DIR
-from pipelines.quarters import quarter_closed_before, reporting_period
+from pipelines.quarters import Quarter
 from pipelines.run import RunOutcome
 from tests.conftest import build, copy_of_sample_warehouse
 
@@ -177,13 +177,13 @@ def test_the_superseded_return_stays_in_raw(corrected) -> None:
     ],
 )
 def test_the_quarter_that_has_just_closed(moment: dt.datetime, quarter: str) -> None:
-    assert quarter_closed_before(moment) == quarter
+    assert Quarter.closed_before(moment).partition_key == quarter
 
 
 @pytest.mark.parametrize("key", ["2024-25 Q2", "2024-26-Q2", "2024-25-Q5", "Q2"])
 def test_a_quarter_key_that_is_not_a_financial_quarter_is_refused(key: str) -> None:
     with pytest.raises(ValueError, match="is not a financial quarter"):
-        reporting_period(key)
+        Quarter.from_partition_key(key)
 
 
 def test_a_quarter_run_before_any_return_arrived_flags_every_missing_return(

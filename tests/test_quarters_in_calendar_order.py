@@ -10,6 +10,7 @@ from dagster import DagsterInstance
 
 from assets.raw_returns import requested_quarters
 from pipelines.partitions import FINANCIAL_QUARTERS, add_quarters, partition_range
+from pipelines.quarters import Quarter
 from pipelines.run import _quarters_to_run
 
 
@@ -36,7 +37,7 @@ def test_a_range_dagster_resolves_holds_only_the_quarters_between_by_date() -> N
         assert keys[keys.index(first) : keys.index(last) + 1] == ["2021-22-Q2", "2021-22-Q4"]
         # What ingest records as the quarters asked for.
         context = SimpleNamespace(run=SimpleNamespace(tags=tags), instance=instance)
-        assert requested_quarters(context) == [(2021, 2), (2021, 4)]
+        assert requested_quarters(context) == [Quarter(2021, 2), Quarter(2021, 4)]
 
 
 def test_the_range_of_a_run_is_its_earliest_and_latest_quarter_by_date() -> None:

@@ -15,6 +15,7 @@ from pipelines.readers.return_files import (
     discover_returns,
     read_return,
     reporting_periods_typed,
+    reporting_periods_typed_in,
 )
 from tests.conftest import return_csv
 
@@ -53,6 +54,37 @@ def test_the_periods_a_return_is_as_at_are_read_without_reading_its_rows() -> No
     typed = reporting_periods_typed(Path("p1.csv"), text.encode())
     assert typed == {"2024-25 Q2", "Q1 2024/25"}
     assert typed == set(read_text("p1.csv", text).rows["reporting_period"].drop_nulls())
+
+
+def test_a_folders_periods_read_together_are_those_read_file_by_file(tmp_path: Path) -> None:
+    files = {
+        # Plain CSVs of two header layouts, parsed together, layout by layout.
+        "plain.csv": return_csv([ROW, ROW | {"reporting_period": "Q1 2024/25"}]),
+        "plain-again.csv": return_csv([ROW | {"reporting_period": "2023-24 Q4"}]),
+        "reordered.csv": "reporting_period,authority,priority,ref,indicator,polarity\n"
+        "2022-23 Q3,Halton,2,REF-1,Title,Lower\n",
+        # A cell quoted across two lines: the parse disagrees with the line count.
+        "quoted.csv": return_csv(
+            [ROW | {"indicator": "Two\nlines", "reporting_period": "2021-22 Q1"}]
+        ),
+        # Not plain: a title block above the header.
+        "titled.csv": "St Helens Council,,\n"
+        + return_csv([ROW | {"reporting_period": "2020-21 Q3"}]),
+        "empty.csv": "",
+        "notes.csv": "not,a,return\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    paths = sorted(tmp_path.iterdir())
+    file_by_file: set[str] = set()
+    for path in paths:
+        try:
+            file_by_file |= reporting_periods_typed(path, path.read_bytes())
+        except UnreadableReturnError:
+            continue
+    assert reporting_periods_typed_in(paths) == file_by_file == {
+        "2024-25 Q2", "Q1 2024/25", "2023-24 Q4", "2022-23 Q3", "2021-22 Q1", "2020-21 Q3",
+    }  # fmt: skip
 
 
 def test_header_names_match_regardless_of_case_spaces_and_underscores() -> None:

@@ -172,6 +172,48 @@ def reporting_periods_typed(path: Path, content: bytes) -> set[str]:
     return {text for _, cells in grid.rows[header_at + 1 :] if (text := cells.get(position))}
 
 
+def reporting_periods_typed_in(paths: list[Path]) -> set[str]:
+    """The reporting periods the given returns' rows are as at, as typed; a file that
+    cannot be read has none (the run's ingest quarantines it, with its reason). The plain
+    CSVs of one header layout are parsed together, their period column only; any other
+    file, or a layout whose parse disagrees with its line count, one file at a time."""
+    typed: set[str] = set()
+    layouts: dict[tuple[str, ...], list[tuple[Path, PlainCsv]]] = {}
+    one_at_a_time: list[tuple[Path, bytes]] = []
+    for path in paths:
+        try:
+            content = read_return_bytes(path)
+            found = plain_csv(path, content)
+        except UnreadableReturnError:
+            continue
+        if found is None:
+            one_at_a_time.append((path, content))
+        else:
+            layouts.setdefault(found.columns, []).append((path, found))
+    for columns, group in layouts.items():
+        try:
+            periods = pl.read_csv(
+                b"".join(found.body for _, found in group),
+                has_header=False,
+                schema=dict.fromkeys(columns, pl.Utf8),
+                columns=[columns.index("reporting_period")],
+                quote_char='"',
+            ).to_series()
+        except pl.exceptions.PolarsError:
+            periods = None
+        if periods is not None and periods.len() == sum(found.rows for _, found in group):
+            typed |= set(periods.drop_nulls().unique().to_list()) - {""}
+        else:
+            one_at_a_time.extend((path, found.content) for path, found in group)
+    for path, content in one_at_a_time:
+        try:
+            typed |= reporting_periods_typed(path, content)
+        # Unreadable: as above, the ingest says why.
+        except Exception:  # noqa: BLE001
+            continue
+    return typed
+
+
 @dataclass(frozen=True)
 class PlainCsv:
     """A CSV return that looks plain enough for one parse of many files to read it as

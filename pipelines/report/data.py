@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from pipelines.quarters import partition_key, reporting_period
+from pipelines.quarters import Quarter
 
 # The three published tables: mart, its categories (column, label), and what the
 # summary sentence counts as the headline share.
@@ -65,7 +65,7 @@ class QuarterlyReportData:
     tables: dict[str, list[dict]]  # by SUMMARY_TABLES key: a row per priority, total last
     tables_year_earlier: dict[str, dict | None]  # the total rows a year earlier, if held
     scorecard: list[dict]  # a row per indicator, by priority, tier 1 then 2
-    quarters_so_far: list[str]  # the quarter keys of the year up to the period
+    quarters_so_far: list[str]  # the reporting periods of the year up to this one
     findings: list[dict] = field(default_factory=list)
     objective_progress: list[dict] = field(default_factory=list)  # by department, objective
     milestones: list[dict] = field(default_factory=list)  # a row per milestone, by objective
@@ -109,9 +109,9 @@ def load_quarter(
     by authority: each table is read once for all of them."""
     if authorities is None:
         authorities = authorities_with_period(connection, period)
-    year, quarter = int(period[:4]), int(period[-1])
-    year_earlier = reporting_period(partition_key(year - 1, quarter))
-    quarters = [reporting_period(partition_key(year, q)) for q in range(1, quarter + 1)]
+    quarter = Quarter.parse(period)
+    year_earlier = quarter.year_earlier().key
+    quarters = [q.key for q in quarter.year_to_date()]
     params = {"authorities": authorities, "period": period}
 
     tables, earlier = {}, {}
@@ -177,7 +177,7 @@ def load_quarter(
           AND now.in_return_for_period
         ORDER BY now.authority, now.priority_number, coalesce(now.tier, 3), now.ref
         """,
-        params | {"quarters": quarters, "last_year_end": f"{year - 1}-{year % 100:02d} Q4"},
+        params | {"quarters": quarters, "last_year_end": Quarter(quarter.start_year - 1, 4).key},
     )
     for rows in scorecards.values():
         for row in rows:

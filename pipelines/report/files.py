@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.quarters import partition_key_of
+from pipelines.quarters import Quarter
 from pipelines.report.data import QuarterlyReportData, load_quarter
 from pipelines.report.html import render
 from pipelines.report.workbook import write_workbook
@@ -36,7 +36,7 @@ def report_stem(authority: str, period: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", authority.lower()).strip("-")
     if not re.fullmatch(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*", authority):
         slug = f"{slug}-{hashlib.sha256(authority.encode()).hexdigest()[:8]}"
-    return f"{slug}-{partition_key_of(period)}"
+    return f"{slug}-{Quarter.parse(period).partition_key}"
 
 
 def write_reports(connection: duckdb.DuckDBPyConnection, period: str, folder: Path) -> list[Path]:

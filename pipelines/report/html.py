@@ -16,6 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pipelines.quarters import Quarter
 from pipelines.report.charts import stacked_bars
 from pipelines.report.data import SUMMARY_TABLES, QuarterlyReportData
 
@@ -81,8 +82,11 @@ def target_kind(row: dict) -> str | None:
     if row["period_target"] is None or basis is None:
         return None
     if basis == "profiled":
-        as_at = row["value_as_at_period_key"] or ""
-        return f"profiled for {as_at[-2:]}" if re.search(r"Q[1-4]$", as_at) else "profiled"
+        try:
+            return f"profiled for {Quarter.parse(row['value_as_at_period_key'] or '').name}"
+        # A value as at a month, or at no period, has no quarter to name.
+        except ValueError:
+            return "profiled"
     return TARGET_BASIS_WORDS.get(basis, basis)
 
 
@@ -232,7 +236,7 @@ def render(data: QuarterlyReportData) -> str:
         requires_improvement=[
             _bullet_view(row) for row in data.scorecard if row["performance_status"] == "not met"
         ],
-        quarter_labels=[key[-2:] for key in data.quarters_so_far],
+        quarter_labels=[Quarter.parse(key).name for key in data.quarters_so_far],
         last_year=data.year_earlier_period[:7],
         this_year=data.reporting_period[:7],
         status_labels=STATUS_LABELS,

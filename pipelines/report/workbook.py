@@ -24,6 +24,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from pipelines.quarters import Quarter
 from pipelines.report.data import SUMMARY_TABLES, QuarterlyReportData
 from pipelines.report.html import STATUS_LABELS, TREND_LABELS, target_kind
 
@@ -140,7 +141,7 @@ def write_workbook(data: QuarterlyReportData, path: Path) -> None:
             )
         sheet.finish()
 
-    quarter_labels = [key[-2:] for key in data.quarters_so_far]
+    quarter_labels = [Quarter.parse(key).name for key in data.quarters_so_far]
     scorecard = _Sheet(workbook, "Scorecard", [
         Column("Priority", "0"), Column("Priority name", wrapped=True), Column("Tier", "0"),
         Column("Ref"), Column("Indicator", wrapped=True), Column("Higher or lower is better"),

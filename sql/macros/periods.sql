@@ -12,6 +12,19 @@ create or replace macro rules.financial_year_label(start_year) as
 create or replace macro rules.quarter_period_key(start_year, quarter) as
     rules.financial_year_label(start_year) || ' Q' || quarter;
 
+-- 2024, 2 -> 8097: the ordinal of a quarter, one more for each quarter later, across
+-- years too, so quarters are counted and stepped through as integers. Python's
+-- Quarter.index (pipelines/quarters.py) is the same formula.
+create or replace macro rules.quarter_index(start_year, quarter) as
+    start_year * 4 + quarter - 1;
+
+-- The financial year's start and the quarter of an ordinal: 8097 -> 2024 and 2.
+create or replace macro rules.quarter_index_start_year(ordinal) as
+    ordinal // 4;
+
+create or replace macro rules.quarter_index_number(ordinal) as
+    ordinal % 4 + 1;
+
 -- The last day of a fiscal month: 2024, 6 -> 2024-09-30.
 create or replace macro rules.fiscal_month_end(start_year, fiscal_month) as
     last_day(make_date(

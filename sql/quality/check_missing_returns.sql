@@ -21,8 +21,10 @@ latest_quarter as (
     select
         register_authorities.authority,
         greatest(
-            max(arrived.financial_year_start * 4 + arrived.reporting_quarter - 1),
-            (select max(financial_year_start * 4 + reporting_quarter - 1)
+            max(rules.quarter_index(
+                arrived.financial_year_start, arrived.reporting_quarter
+            )),
+            (select max(rules.quarter_index(financial_year_start, reporting_quarter))
                 from staging.stg_requested_quarters)
         ) as quarter_index
 
@@ -41,7 +43,7 @@ expected as (
         rules.quarter_period_key(register.from_financial_year_start, register.from_quarter)
             as from_period,
         unnest(range(
-            register.from_financial_year_start * 4 + register.from_quarter - 1,
+            rules.quarter_index(register.from_financial_year_start, register.from_quarter),
             latest_quarter.quarter_index + 1
         )) as quarter_index
 
@@ -54,10 +56,10 @@ due as (
 
     select
         *,
-        quarter_index // 4 as financial_year_start,
-        quarter_index % 4 + 1 as reporting_quarter
+        rules.quarter_index_start_year(quarter_index) as financial_year_start,
+        rules.quarter_index_number(quarter_index) as reporting_quarter
     from expected
-    where rules.is_due(frequency, quarter_index % 4 + 1)
+    where rules.is_due(frequency, rules.quarter_index_number(quarter_index))
 
 )
 

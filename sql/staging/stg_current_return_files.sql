@@ -1,6 +1,7 @@
--- The returns folder as it stands: every file it has held, in the last version
--- of it that could be read, with when that version was loaded. Every staging
--- model of a kind of return reads its rows through this.
+-- The current returns: every file the returns folder has held, in the last
+-- version of it seen that could be read, with when that version was loaded. Not
+-- the folder as it stands: see below. Every staging model of a kind of return
+-- reads its rows through this.
 -- grain: file_path
 --
 -- Raw keeps every version of every file ever loaded; a file changed back to
