@@ -87,8 +87,13 @@ joined as (
             as is_lagged,
         as_at_returns.ref is not null as in_return_for_period,
 
-        targets.annual_target,
-        targets.profiled_targets,
+        -- A period is judged against the targets its own return set, even where a
+        -- later return of the year changed them (a change check_target_changed_in_year
+        -- flags); a period no return is as at takes the year's latest targets.
+        case when as_at_returns.ref is not null then as_at_returns.annual_target
+            else indicator_years.annual_target end as annual_target,
+        case when as_at_returns.ref is not null then as_at_returns.profiled_targets
+            else indicator_years.profiled_targets end as profiled_targets,
         coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
             as judged_fiscal_month,
 
@@ -147,17 +152,6 @@ joined as (
         and year_earlier_published.reporting_period = rules.quarter_period_key(
             values_as_at.financial_year_start - 1, as_published.value_as_at_fiscal_month // 3
         )
-    -- A period is judged against the targets its own return set, even where a
-    -- later return of the year changed them (a change check_target_changed_in_year
-    -- flags); a period no return is as at takes the year's latest targets.
-    -- (A lateral subquery, as it reads the row it joins: a CTE could not.)
-    cross join lateral (  -- noqa: ST05
-        select
-            case when as_at_returns.ref is not null then as_at_returns.annual_target
-                else indicator_years.annual_target end as annual_target,
-            case when as_at_returns.ref is not null then as_at_returns.profiled_targets
-                else indicator_years.profiled_targets end as profiled_targets
-    ) as targets
     -- A lagged value is compared with the same point a year before the value's
     -- own period, not the row's.
     left join values_as_at as year_earlier
