@@ -31,9 +31,10 @@ def test_run_builds_the_warehouse_and_prints_what_it_did(sample_command_run) -> 
         "dim_indicators", "dim_periods", "dim_priorities", "fct_comparator_position",
         "fct_indicator_observations", "fct_indicator_quartiles", "fct_milestone_progress",
         "mart_objective_progress", "mart_priority_performance",
-        "mart_priority_performance_restated", "mart_priority_trend",
+        "mart_priority_performance_by_judgement", "mart_priority_performance_restated",
+        "mart_priority_trend", "mart_priority_trend_by_judgement",
         "mart_priority_trend_restated", "mart_quartile_distribution",
-        "mart_quartile_distribution_restated",
+        "mart_quartile_distribution_by_judgement", "mart_quartile_distribution_restated",
     ]  # fmt: skip
     # The reports and Dagster's records of a warehouse the settings do not name go beside it.
     assert (

@@ -329,11 +329,14 @@ def test_a_failed_critical_expectation_stops_publication_but_not_the_record(
         returns,
         warehouse,
         expected_returns=crafted_run_register(crafted_run),
-        expectations_dir=suites_with(tmp_path, "mart_priority_performance", impossible),
+        expectations_dir=suites_with(
+            tmp_path, "mart_priority_performance_by_judgement", impossible
+        ),
     )
     assert not outcome.succeeded and not outcome.published
-    assert "ERROR check marts/mart_priority_performance:expectations_critical (blocking)" in (
-        outcome.summary()
+    assert (
+        "ERROR check marts/mart_priority_performance_by_judgement:expectations_critical (blocking)"
+        in outcome.summary()
     )
     assert "NOT published" in outcome.summary()
     assert file_digest(warehouse) == published_before
@@ -358,10 +361,13 @@ def test_a_failed_warning_expectation_still_publishes(crafted_run, tmp_path) -> 
         crafted_run.returns_dir,
         warehouse,
         expected_returns=crafted_run_register(crafted_run),
-        expectations_dir=suites_with(tmp_path, "mart_priority_trend", doubtful),
+        expectations_dir=suites_with(tmp_path, "mart_priority_trend_by_judgement", doubtful),
     )
     assert outcome.succeeded and outcome.published
-    assert "WARN check marts/mart_priority_trend:expectations_warning" in outcome.summary()
+    assert (
+        "WARN check marts/mart_priority_trend_by_judgement:expectations_warning"
+        in outcome.summary()
+    )
 
 
 def crafted_run_register(crafted_run: RunOutcome) -> Path:

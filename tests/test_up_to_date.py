@@ -102,7 +102,7 @@ def test_a_changed_register_or_suite_needs_a_run(inputs) -> None:
     inputs.expected_returns.write_text("authority,priority,frequency,from_period\nX,1,Annual,\n")
     assert inputs.unchanged_since_last_published_run(inputs.fingerprint()) is None
     published(inputs)
-    suite = inputs.expectations_dir / "mart_priority_trend.json"
+    suite = inputs.expectations_dir / "mart_priority_trend_by_judgement.json"
     suite.write_text(suite.read_text().replace('"critical"', '"warning"', 1))
     assert inputs.unchanged_since_last_published_run(inputs.fingerprint()) is None
 

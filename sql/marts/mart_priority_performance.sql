@@ -4,46 +4,11 @@
 -- mart_priority_performance_restated judges on the latest revisions. Per
 -- authority and reporting period, a row per priority and a total row whose
 -- priority is NULL. Per cents are of the indicators with data, 0-100,
--- unrounded; NULL where no indicator has data.
+-- unrounded; NULL where no indicator has data. The rows are
+-- mart_priority_performance_by_judgement's published ones, where they are
+-- counted.
 -- partitioned by: reporting_period
 -- grain: authority, reporting_period, priority
---
--- With data: a value as at the period and a target, so a status. A data gap:
--- an indicator of the return with no value for the year so far, whatever its
--- cells say instead ('Data collection currently suspended by NHS').
-
-with period_indicators as (
-
-    select
-        authority,
-        period_key as reporting_period,
-        priority_number,
-        published_performance_status as performance_status,
-        published_value_as_at as value_as_at
-    from marts.fct_indicator_observations
-    where in_return_for_period
-
-),
-
-counted as (
-
-    select
-        authority,
-        reporting_period,
-        priority_number as priority,
-        count(performance_status) as n_with_data,
-        count(*) filter (where performance_status = 'met') as n_met,
-        count(*) filter (where performance_status = 'within') as n_within,
-        count(*) filter (where performance_status = 'not met') as n_not_met,
-        count(*) filter (where value_as_at is null) as n_data_gaps
-
-    from period_indicators
-    group by grouping sets (
-        (authority, reporting_period, priority_number),
-        (authority, reporting_period)
-    )
-
-)
 
 select
     authority,  -- The reporting council, as its returns name it.
@@ -53,9 +18,10 @@ select
     n_met,  -- Indicators that met their target.
     n_within,  -- Indicators within 5% of their target.
     n_not_met,  -- Indicators more than 5% from their target.
-    100.0 * n_met / nullif(n_with_data, 0) as pct_met,  -- Per cent (0-100, unrounded) of the indicators with data that met their target.
-    100.0 * n_within / nullif(n_with_data, 0) as pct_within,  -- Per cent (0-100, unrounded) of the indicators with data within 5% of their target.
-    100.0 * n_not_met / nullif(n_with_data, 0) as pct_not_met,  -- Per cent (0-100, unrounded) of the indicators with data more than 5% from their target.
+    pct_met,  -- Per cent (0-100, unrounded) of the indicators with data that met their target.
+    pct_within,  -- Per cent (0-100, unrounded) of the indicators with data within 5% of their target.
+    pct_not_met,  -- Per cent (0-100, unrounded) of the indicators with data more than 5% from their target.
     n_data_gaps  -- Indicators of the returns with no value for the year so far, whatever their cells say instead.
 
-from counted
+from marts.mart_priority_performance_by_judgement
+where judged_as = 'published'

@@ -2,50 +2,12 @@
 -- columns and grain of mart_quartile_distribution, with each quartile computed
 -- from the latest comparator return that holds the same group and comparator
 -- period. Per authority and reporting period, a row per priority and a total
--- row whose priority is NULL. Per cents are of the
--- indicators with a quartile, 0-100, unrounded; NULL where none has one.
+-- row whose priority is NULL. Per cents are of the indicators with a quartile,
+-- 0-100, unrounded; NULL where none has one. The rows are
+-- mart_quartile_distribution_by_judgement's restated ones, where they are
+-- counted.
 -- partitioned by: reporting_period
 -- grain: authority, reporting_period, priority
---
--- A quartile describes the comparator period, not this quarter's value, so
--- every indicator of the return with a readable quartile counts, with a value
--- this quarter or not. The quartile is the computed one where the comparator
--- values are held, else the reported one (marts.fct_indicator_quartiles'
--- restated_quartile);
--- n_computed says how many were computed.
-
-with period_indicators as (
-
-    select
-        authority,
-        reporting_period,
-        priority_number,
-        restated_quartile as quartile,
-        restated_quartile_source as quartile_source
-    from marts.fct_indicator_quartiles
-
-),
-
-counted as (
-
-    select
-        authority,
-        reporting_period,
-        priority_number as priority,
-        count(quartile) as n_with_data,
-        count(*) filter (where quartile_source = 'computed') as n_computed,
-        count(*) filter (where quartile = 1) as n_q1,
-        count(*) filter (where quartile = 2) as n_q2,
-        count(*) filter (where quartile = 3) as n_q3,
-        count(*) filter (where quartile = 4) as n_q4
-
-    from period_indicators
-    group by grouping sets (
-        (authority, reporting_period, priority_number),
-        (authority, reporting_period)
-    )
-
-)
 
 select
     authority,  -- The reporting council, as its returns name it.
@@ -57,9 +19,10 @@ select
     n_q2,  -- Indicators in the 2nd quartile of their comparator family.
     n_q3,  -- Indicators in the 3rd quartile of their comparator family.
     n_q4,  -- Indicators in the 4th (worst) quartile of their comparator family.
-    100.0 * n_q1 / nullif(n_with_data, 0) as pct_q1,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 1st.
-    100.0 * n_q2 / nullif(n_with_data, 0) as pct_q2,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 2nd.
-    100.0 * n_q3 / nullif(n_with_data, 0) as pct_q3,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 3rd.
-    100.0 * n_q4 / nullif(n_with_data, 0) as pct_q4  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 4th.
+    pct_q1,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 1st.
+    pct_q2,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 2nd.
+    pct_q3,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 3rd.
+    pct_q4  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 4th.
 
-from counted
+from marts.mart_quartile_distribution_by_judgement
+where judged_as = 'restated'
