@@ -14,14 +14,6 @@ with current_files as (
 
 ),
 
-returns as (
-
-    select returns.*, current_files.file_loaded_at, current_files.file_order
-    from validated.indicator_returns as returns
-    inner join current_files using (file_path, file_hash)
-
-),
-
 return_orders as (
 
     -- Ranked once per return, not once per row: a window sorts every row it is given.
@@ -35,9 +27,12 @@ return_orders as (
             order by financial_year_start, reporting_quarter, file_order
         ) as return_order
 
+    -- The returns are read here on their own, not from a CTE the final select reads
+    -- too: DuckDB would hold such a CTE, every column of every row, in memory.
     from (
         select distinct authority, financial_year_start, reporting_quarter, file_order, file_path
-        from returns
+        from validated.indicator_returns
+        inner join current_files using (file_path, file_hash)
     ) as distinct_returns
 
 )
@@ -91,6 +86,7 @@ select
     row_number,
     file_loaded_at as loaded_at
 
-from returns
+from validated.indicator_returns
+inner join current_files using (file_path, file_hash)
 inner join return_orders
     using (authority, financial_year_start, reporting_quarter, file_path)
