@@ -3,7 +3,17 @@
 -- old one). The pipeline uses the later return; a person should remove the
 -- other or say which is right.
 
-with copies as (
+with refs_in_two_returns as (
+
+    -- Found first, so that only their rows are described: most refs are in one.
+    select authority, reporting_period, ref
+    from staging.stg_indicator_returns
+    group by authority, reporting_period, ref
+    having count(*) > 1
+
+),
+
+copies as (
 
     select
         authority,
@@ -16,8 +26,8 @@ with copies as (
         arg_max(row_number, return_order) as row_used
 
     from staging.stg_indicator_returns
+    inner join refs_in_two_returns using (authority, reporting_period, ref)
     group by authority, reporting_period, ref
-    having count(*) > 1
 
 )
 
