@@ -30,7 +30,8 @@ return_orders as (
     -- The returns are read here on their own, not from a CTE the final select reads
     -- too: DuckDB would hold such a CTE, every column of every row, in memory.
     from (
-        select distinct authority, financial_year_start, reporting_quarter, file_order, file_path
+        select distinct
+            authority, financial_year_start, reporting_quarter, current_files.file_order, file_path
         from validated.indicator_returns
         inner join current_files using (file_path, file_hash)
     ) as distinct_returns
@@ -84,7 +85,7 @@ select
     file_hash,
     sheet,
     row_number,
-    file_loaded_at as loaded_at
+    current_files.file_loaded_at as loaded_at
 
 from validated.indicator_returns
 inner join current_files using (file_path, file_hash)
