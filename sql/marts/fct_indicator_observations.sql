@@ -145,7 +145,9 @@ joined as (
         on as_at_returns.authority = as_published.authority
         and as_at_returns.ref = as_published.ref
         and as_at_returns.reporting_period = as_published.reporting_period
-    left join as_published as year_earlier_published
+    -- The year-earlier rows are read from the tables, not from the import CTEs:
+    -- DuckDB holds a CTE read twice in memory, every row of it.
+    left join intermediate.int_indicator_values_as_published as year_earlier_published
         on as_published.authority = year_earlier_published.authority
         and as_published.ref = year_earlier_published.ref
         and as_published.value_as_at_fiscal_month % 3 = 0
@@ -154,7 +156,7 @@ joined as (
         )
     -- A lagged value is compared with the same point a year before the value's
     -- own period, not the row's.
-    left join values_as_at as year_earlier
+    left join intermediate.int_indicator_values_as_at as year_earlier
         on values_as_at.authority = year_earlier.authority
         and values_as_at.ref = year_earlier.ref
         and values_as_at.period_type = year_earlier.period_type
