@@ -19,22 +19,22 @@ OBSERVATION_HISTORY = AssetKey(["audit", "observation_history"])
 FACT_TABLE = AssetKey(["marts", "fct_indicator_observations"])
 
 HISTORY_DDL = """
-CREATE SCHEMA IF NOT EXISTS audit;
-CREATE TABLE IF NOT EXISTS audit.observation_history (
-    run_id VARCHAR NOT NULL,
-    recorded_at TIMESTAMP NOT NULL,
-    authority VARCHAR NOT NULL,
-    ref VARCHAR NOT NULL,
-    period_key VARCHAR NOT NULL,
-    value DOUBLE,
-    annual_target DOUBLE,
-    period_target DOUBLE,
-    performance_status VARCHAR,
-    source_reporting_period VARCHAR,
-    source_file_path VARCHAR,
-    source_file_hash VARCHAR,
-    source_row_number INTEGER,
-    left_the_fact BOOLEAN NOT NULL
+create schema if not exists audit;
+create table if not exists audit.observation_history (
+    run_id varchar not null,
+    recorded_at timestamp not null,
+    authority varchar not null,
+    ref varchar not null,
+    period_key varchar not null,
+    value double,
+    annual_target double,
+    period_target double,
+    performance_status varchar,
+    source_reporting_period varchar,
+    source_file_path varchar,
+    source_file_hash varchar,
+    source_row_number integer,
+    left_the_fact boolean not null
 );
 """
 
@@ -53,12 +53,12 @@ def observation_history(context: AssetExecutionContext, warehouse: Warehouse) ->
     recorded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with warehouse.connect() as connection:
         connection.execute(HISTORY_DDL)
-        (before,) = fetch_row(connection, "SELECT count(*) FROM audit.observation_history")
+        (before,) = fetch_row(connection, "select count(*) from audit.observation_history")
         connection.execute(
-            f"INSERT INTO audit.observation_history BY NAME {increment}",
+            f"insert into audit.observation_history by name {increment}",
             {"run_id": context.run.run_id, "recorded_at": recorded_at},
         )
-        (after,) = fetch_row(connection, "SELECT count(*) FROM audit.observation_history")
+        (after,) = fetch_row(connection, "select count(*) from audit.observation_history")
     return MaterializeResult(
         metadata={"states_recorded_this_run": after - before, "dagster/row_count": after}
     )

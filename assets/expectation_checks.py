@@ -43,16 +43,16 @@ CHECK_BY_SEVERITY = {
 }
 
 RESULTS_DDL = """
-CREATE SCHEMA IF NOT EXISTS quality;
-CREATE TABLE IF NOT EXISTS quality.expectation_results (
-    suite VARCHAR NOT NULL,
-    expectation VARCHAR NOT NULL,
-    arguments VARCHAR NOT NULL,
-    severity VARCHAR NOT NULL,
-    success BOOLEAN NOT NULL,
-    rows_checked BIGINT,
-    unexpected_count BIGINT,
-    unexpected_examples VARCHAR
+create schema if not exists quality;
+create table if not exists quality.expectation_results (
+    suite varchar not null,
+    expectation varchar not null,
+    arguments varchar not null,
+    severity varchar not null,
+    success boolean not null,
+    rows_checked bigint,
+    unexpected_count bigint,
+    unexpected_examples varchar
 );
 """
 
@@ -125,12 +125,12 @@ def build_expectation_checks(name: str, suites: list[Suite]) -> AssetChecksDefin
             )
             connection.execute(RESULTS_DDL)
             connection.execute(
-                "DELETE FROM quality.expectation_results WHERE list_contains(?, suite)",
+                "delete from quality.expectation_results where list_contains(?, suite)",
                 [[suite.name for suite in suites]],
             )
             connection.register("outcomes", outcomes)
             connection.execute(
-                "INSERT INTO quality.expectation_results BY NAME SELECT * FROM outcomes"
+                "insert into quality.expectation_results by name select * from outcomes"
             )
         for suite in suites:
             for severity, (name, dagster_severity, _) in CHECK_BY_SEVERITY.items():

@@ -60,73 +60,73 @@ REJECTED_FILES = AssetKey(["quarantine", "rejected_files"])
 ROWS_PER_INSERT = 100_000
 # Plain CSV returns parsed at once: about 100 MB of text, a parse of many files.
 ROWS_PER_PARSE = 500_000
-_RAW_COLUMNS_DDL = ",\n    ".join(f"{column} VARCHAR" for column in RAW_COLUMNS)
+_RAW_COLUMNS_DDL = ",\n    ".join(f"{column} varchar" for column in RAW_COLUMNS)
 _ADDED_COLUMNS_DDL = "\n".join(
-    f"ALTER TABLE raw.returns ADD COLUMN IF NOT EXISTS {column} VARCHAR;" for column in RAW_COLUMNS
+    f"alter table raw.returns add column if not exists {column} varchar;" for column in RAW_COLUMNS
 )
 
 RAW_TABLES_DDL = f"""
-CREATE SCHEMA IF NOT EXISTS raw;
-CREATE SCHEMA IF NOT EXISTS quarantine;
-CREATE TABLE IF NOT EXISTS raw.return_files (
-    file_path VARCHAR NOT NULL,
-    file_hash VARCHAR NOT NULL,
-    file_format VARCHAR NOT NULL,
-    sheet VARCHAR,
-    encoding VARCHAR,
-    header_row INTEGER NOT NULL,
-    header VARCHAR[] NOT NULL,
-    rows_read INTEGER NOT NULL,
-    loaded_at TIMESTAMP NOT NULL,
-    return_kind VARCHAR NOT NULL DEFAULT 'indicator',
-    sheet_choice VARCHAR,
-    formula_cells STRUCT(
-        row_number INTEGER, cell VARCHAR, column_name VARCHAR, formula VARCHAR
+create schema if not exists raw;
+create schema if not exists quarantine;
+create table if not exists raw.return_files (
+    file_path varchar not null,
+    file_hash varchar not null,
+    file_format varchar not null,
+    sheet varchar,
+    encoding varchar,
+    header_row integer not null,
+    header varchar[] not null,
+    rows_read integer not null,
+    loaded_at timestamp not null,
+    return_kind varchar not null default 'indicator',
+    sheet_choice varchar,
+    formula_cells struct(
+        row_number integer, cell varchar, column_name varchar, formula varchar
     )[],
-    PRIMARY KEY (file_path, file_hash)
+    primary key (file_path, file_hash)
 );
-CREATE TABLE IF NOT EXISTS raw.returns (
-    file_path VARCHAR NOT NULL,
-    file_hash VARCHAR NOT NULL,
-    sheet VARCHAR,
-    row_number INTEGER NOT NULL,
-    loaded_at TIMESTAMP NOT NULL,
-    return_kind VARCHAR NOT NULL DEFAULT 'indicator',
+create table if not exists raw.returns (
+    file_path varchar not null,
+    file_hash varchar not null,
+    sheet varchar,
+    row_number integer not null,
+    loaded_at timestamp not null,
+    return_kind varchar not null default 'indicator',
     {_RAW_COLUMNS_DDL},
-    extra_columns JSON,
-    PRIMARY KEY (file_hash, file_path, row_number)
+    extra_columns json,
+    primary key (file_hash, file_path, row_number)
 );
 -- A warehouse built before milestone and comparator returns were read holds
 -- indicator returns only; it gains their columns.
-ALTER TABLE raw.returns ADD COLUMN IF NOT EXISTS return_kind VARCHAR DEFAULT 'indicator';
-ALTER TABLE raw.return_files ADD COLUMN IF NOT EXISTS return_kind VARCHAR DEFAULT 'indicator';
+alter table raw.returns add column if not exists return_kind varchar default 'indicator';
+alter table raw.return_files add column if not exists return_kind varchar default 'indicator';
 {_ADDED_COLUMNS_DDL}
 -- Why a workbook's sheet was read, and its formulas with no saved value, came later.
-ALTER TABLE raw.return_files ADD COLUMN IF NOT EXISTS sheet_choice VARCHAR;
-ALTER TABLE raw.return_files ADD COLUMN IF NOT EXISTS formula_cells STRUCT(
-    row_number INTEGER, cell VARCHAR, column_name VARCHAR, formula VARCHAR
+alter table raw.return_files add column if not exists sheet_choice varchar;
+alter table raw.return_files add column if not exists formula_cells struct(
+    row_number integer, cell varchar, column_name varchar, formula varchar
 )[];
-CREATE TABLE IF NOT EXISTS raw.folder_scans (
-    scanned_at TIMESTAMP NOT NULL,
-    file_path VARCHAR NOT NULL,
-    file_hash VARCHAR NOT NULL,
-    PRIMARY KEY (scanned_at, file_path)
+create table if not exists raw.folder_scans (
+    scanned_at timestamp not null,
+    file_path varchar not null,
+    file_hash varchar not null,
+    primary key (scanned_at, file_path)
 );
-CREATE TABLE IF NOT EXISTS raw.requested_quarters (
-    run_id VARCHAR NOT NULL,
-    requested_at TIMESTAMP NOT NULL,
-    financial_year_start INTEGER NOT NULL,
-    reporting_quarter INTEGER NOT NULL
+create table if not exists raw.requested_quarters (
+    run_id varchar not null,
+    requested_at timestamp not null,
+    financial_year_start integer not null,
+    reporting_quarter integer not null
 );
-CREATE TABLE IF NOT EXISTS quarantine.rejected_files (
-    file_path VARCHAR NOT NULL,
-    file_hash VARCHAR NOT NULL,
-    reason VARCHAR NOT NULL,
-    rejected_at TIMESTAMP NOT NULL,
-    reader_version VARCHAR,
-    PRIMARY KEY (file_path, file_hash)
+create table if not exists quarantine.rejected_files (
+    file_path varchar not null,
+    file_hash varchar not null,
+    reason varchar not null,
+    rejected_at timestamp not null,
+    reader_version varchar,
+    primary key (file_path, file_hash)
 );
-ALTER TABLE quarantine.rejected_files ADD COLUMN IF NOT EXISTS reader_version VARCHAR;
+alter table quarantine.rejected_files add column if not exists reader_version varchar;
 """
 
 
@@ -246,9 +246,9 @@ def load_returns(
     # A file quarantined by another version of the reader is read again.
     already_loaded = set(
         connection.sql(
-            "SELECT file_path, file_hash FROM raw.return_files "
-            "UNION SELECT file_path, file_hash FROM quarantine.rejected_files "
-            "WHERE reader_version IS NOT DISTINCT FROM ?",
+            "select file_path, file_hash from raw.return_files "
+            "union select file_path, file_hash from quarantine.rejected_files "
+            "where reader_version is not distinct from ?",
             params=[READER_VERSION],
         ).fetchall()
     )
@@ -263,7 +263,7 @@ def load_returns(
             rejected,
         )
     # All of a run's new files in one transaction: a failure loads none of them.
-    connection.execute("BEGIN TRANSACTION")
+    connection.execute("begin transaction")
     try:
         pending: list[pl.DataFrame] = []
         plain: list[tuple[str, str, Path, PlainCsv]] = []
@@ -317,17 +317,17 @@ def load_returns(
         _insert_files(connection, new_files, rejected, scan, loaded_at)
         for quarter in quarters:
             connection.execute(
-                "INSERT INTO raw.requested_quarters VALUES (?, ?, ?, ?)",
+                "insert into raw.requested_quarters values (?, ?, ?, ?)",
                 [run_id, loaded_at, quarter.start_year, quarter.number],
             )
-        connection.execute("COMMIT")
+        connection.execute("commit")
     except Exception:
-        connection.execute("ROLLBACK")
+        connection.execute("rollback")
         raise
     totals = fetch_row(
         connection,
-        "SELECT (SELECT count(*) FROM raw.returns), (SELECT count(*) FROM raw.return_files),"
-        " (SELECT count(*) FROM quarantine.rejected_files)",
+        "select (select count(*) from raw.returns), (select count(*) from raw.return_files),"
+        " (select count(*) from quarantine.rejected_files)",
     )
     return LoadedReturns(
         rows_loaded=sum(int(f["rows_read"]) for f in new_files),
@@ -593,7 +593,7 @@ def _insert_rows(
     # One chunk: DuckDB scans it at a third of the cost of one chunk per file.
     rows = pl.concat(new_rows, rechunk=True).with_columns(loaded_at=pl.lit(loaded_at))
     connection.register("new_rows", rows)
-    connection.execute("INSERT INTO raw.returns BY NAME SELECT * FROM new_rows")
+    connection.execute("insert into raw.returns by name select * from new_rows")
     connection.unregister("new_rows")
 
 
@@ -612,9 +612,9 @@ def _insert_files(
     )
     connection.register("verdicts", verdicts)
     connection.execute(
-        "DELETE FROM quarantine.rejected_files "
-        "WHERE (file_path, file_hash) IN (SELECT (file_path, file_hash) FROM verdicts) "
-        "OR (file_hash = ? AND file_path IN (SELECT file_path FROM verdicts))",
+        "delete from quarantine.rejected_files "
+        "where (file_path, file_hash) in (select (file_path, file_hash) from verdicts) "
+        "or (file_hash = ? and file_path in (select file_path from verdicts))",
         [NOT_READ],
     )
     connection.unregister("verdicts")
@@ -623,13 +623,13 @@ def _insert_files(
             loaded_at=pl.lit(loaded_at)
         )
         connection.register("new_files", files)
-        connection.execute("INSERT INTO raw.return_files BY NAME SELECT * FROM new_files")
+        connection.execute("insert into raw.return_files by name select * from new_files")
         connection.unregister("new_files")
     if rejected:
         files = pl.DataFrame(rejected).with_columns(rejected_at=pl.lit(loaded_at))
         connection.register("new_rejected_files", files)
         connection.execute(
-            "INSERT INTO quarantine.rejected_files BY NAME SELECT * FROM new_rejected_files"
+            "insert into quarantine.rejected_files by name select * from new_rejected_files"
         )
         connection.unregister("new_rejected_files")
     # Every run records what the folder held, so each file's current version is
@@ -638,5 +638,5 @@ def _insert_files(
         scan, schema={"file_path": pl.Utf8, "file_hash": pl.Utf8}
     ).with_columns(scanned_at=pl.lit(loaded_at))
     connection.register("files_now", files_now)
-    connection.execute("INSERT INTO raw.folder_scans BY NAME SELECT * FROM files_now")
+    connection.execute("insert into raw.folder_scans by name select * from files_now")
     connection.unregister("files_now")

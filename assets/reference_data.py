@@ -70,10 +70,10 @@ def expected_returns(warehouse: Warehouse, reference: ReferenceData) -> Material
 def load_register(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Replace reference.expected_returns with the register at `path`; its number of rows."""
     register = read_register(path)
-    connection.execute("CREATE SCHEMA IF NOT EXISTS reference")
+    connection.execute("create schema if not exists reference")
     connection.register("register_rows", register)
     connection.execute(
-        "CREATE OR REPLACE TABLE reference.expected_returns AS SELECT * FROM register_rows"
+        "create or replace table reference.expected_returns as select * from register_rows"
     )
     connection.unregister("register_rows")
     return register.height

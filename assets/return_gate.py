@@ -189,9 +189,9 @@ def judge_returns(
     # change, every row is judged again by the new ones.
     if _rules_changed(connection):
         log.info("Every row is judged: none has been by the gate's rules as they are now.")
-        connection.execute("DELETE FROM validated.judged_files")
+        connection.execute("delete from validated.judged_files")
         for table in (*(gate.table for gate in GATES), "quarantine.rejected_rows"):
-            connection.execute(f"DROP TABLE IF EXISTS {table}")
+            connection.execute(f"drop table if exists {table}")
     # The tables exist before any batch is written: appending to a table created in
     # the same transaction left the rows unseen by the run's other connections
     # (DuckDB 2.0.0, a million rows and more).
@@ -210,7 +210,7 @@ def judge_returns(
             rows_valid += typed.height
         rows_in[gate.table] = (rows_read, rows_valid)
     totals = {
-        table: fetch_row(connection, f"SELECT count(*) FROM {table}")[0]
+        table: fetch_row(connection, f"select count(*) from {table}")[0]
         for table in (*rows_in, "quarantine.rejected_rows")
     }
     return JudgedReturns(
@@ -231,18 +231,18 @@ RULES_VERSION = hashlib.sha256(
 ROWS_PER_BATCH = 200_000
 
 GATE_TABLES_DDL = """
-CREATE SCHEMA IF NOT EXISTS validated;
-CREATE SCHEMA IF NOT EXISTS quarantine;
-CREATE TABLE IF NOT EXISTS validated.judged_files (
-    file_path VARCHAR NOT NULL,
-    file_hash VARCHAR NOT NULL,
-    rules_version VARCHAR NOT NULL,
-    judged_at TIMESTAMP NOT NULL
+create schema if not exists validated;
+create schema if not exists quarantine;
+create table if not exists validated.judged_files (
+    file_path varchar not null,
+    file_hash varchar not null,
+    rules_version varchar not null,
+    judged_at timestamp not null
 );
-CREATE TABLE IF NOT EXISTS validated.authority_names (
-    authority_key VARCHAR PRIMARY KEY,
-    authority VARCHAR NOT NULL,
-    named_at TIMESTAMP NOT NULL
+create table if not exists validated.authority_names (
+    authority_key varchar primary key,
+    authority varchar not null,
+    named_at timestamp not null
 );
 """
 
@@ -251,7 +251,7 @@ def _rules_changed(connection: duckdb.DuckDBPyConnection) -> bool:
     """Whether the rows judged so far were judged by other rules. With no record of any
     file judged, the validated tables (of a warehouse built before the record was kept)
     are judged again too, rather than trusted."""
-    versions = connection.sql("SELECT DISTINCT rules_version FROM validated.judged_files")
+    versions = connection.sql("select distinct rules_version from validated.judged_files")
     return [version for (version,) in versions.fetchall()] != [RULES_VERSION]
 
 
@@ -260,10 +260,10 @@ def _unjudged_batches(connection: duckdb.DuckDBPyConnection, gate: ReturnGate):
     rows; a file's rows are never split, since a duplicate is a duplicate in its file."""
     files = connection.sql(
         """
-        SELECT file_path, file_hash, rows_read FROM raw.return_files
-        ANTI JOIN validated.judged_files USING (file_path, file_hash)
-        WHERE return_kind = ?
-        ORDER BY file_path, file_hash
+        select file_path, file_hash, rows_read from raw.return_files
+        anti join validated.judged_files using (file_path, file_hash)
+        where return_kind = ?
+        order by file_path, file_hash
         """,
         params=[gate.kind.name],
     ).pl()
@@ -277,8 +277,8 @@ def _raw_rows(
 ) -> pl.DataFrame:
     connection.register("batch_files", files)
     rows = connection.sql(
-        f"SELECT {', '.join(_raw_columns(gate))} FROM raw.returns "
-        "SEMI JOIN batch_files USING (file_path, file_hash) ORDER BY file_path, row_number"
+        f"select {', '.join(_raw_columns(gate))} from raw.returns "
+        "semi join batch_files using (file_path, file_hash) order by file_path, row_number"
     ).pl()
     connection.unregister("batch_files")
     return rows
@@ -304,12 +304,12 @@ def _named_authorities(connection: duckdb.DuckDBPyConnection, rows: pl.DataFrame
     )
     connection.register("spellings", spellings)
     connection.execute(
-        "INSERT INTO validated.authority_names SELECT authority_key, authority, now() "
-        "FROM spellings ON CONFLICT DO NOTHING"
+        "insert into validated.authority_names select authority_key, authority, now() "
+        "from spellings on conflict do nothing"
     )
     connection.unregister("spellings")
     names = connection.sql(
-        "SELECT authority_key, authority AS named FROM validated.authority_names"
+        "select authority_key, authority as named from validated.authority_names"
     ).pl()
     return (
         rows.with_columns(key)
@@ -323,7 +323,7 @@ def _no_rows(connection: duckdb.DuckDBPyConnection, gate: ReturnGate) -> pl.Data
     """The raw columns of this kind with no rows: the validated table exists, empty, even
     before a return of its kind arrives."""
     columns = ", ".join(_raw_columns(gate))
-    return connection.sql(f"SELECT {columns} FROM raw.returns WHERE false").pl()
+    return connection.sql(f"select {columns} from raw.returns where false").pl()
 
 
 def _raw_columns(gate: ReturnGate) -> tuple[str, ...]:
@@ -332,7 +332,7 @@ def _raw_columns(gate: ReturnGate) -> tuple[str, ...]:
 
 def _create(connection: duckdb.DuckDBPyConnection, table: str, like: pl.DataFrame) -> None:
     connection.register("like_rows", like)
-    connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM like_rows WHERE false")
+    connection.execute(f"create table if not exists {table} as select * from like_rows where false")
     connection.unregister("like_rows")
 
 
@@ -345,27 +345,27 @@ def _write_batch(
 ) -> None:
     """A batch's accepted rows, its failures and the record that its files are judged, all
     or nothing: a file is never half judged, nor judged twice."""
-    connection.execute("BEGIN TRANSACTION")
+    connection.execute("begin transaction")
     try:
         for table, rows in ((gate.table, typed), ("quarantine.rejected_rows", rejections)):
             connection.register("batch_rows", rows)
-            connection.execute(f"INSERT INTO {table} BY NAME FROM batch_rows")
+            connection.execute(f"insert into {table} by name from batch_rows")
             connection.unregister("batch_rows")
         connection.register("batch_files", files)
         connection.execute(
-            "INSERT INTO validated.judged_files "
-            "SELECT file_path, file_hash, ?, now() FROM batch_files",
+            "insert into validated.judged_files "
+            "select file_path, file_hash, ?, now() from batch_files",
             [RULES_VERSION],
         )
         connection.unregister("batch_files")
-        connection.execute("COMMIT")
+        connection.execute("commit")
     except Exception:
-        connection.execute("ROLLBACK")
+        connection.execute("rollback")
         raise
 
 
-VALIDATED_ROWS_SQL = " UNION ALL ".join(
-    f"SELECT file_path, file_hash, row_number FROM {gate.table}" for gate in GATES
+VALIDATED_ROWS_SQL = " union all ".join(
+    f"select file_path, file_hash, row_number from {gate.table}" for gate in GATES
 )
 
 
@@ -378,24 +378,24 @@ def rows_read_equal_rows_valid_plus_rows_rejected(warehouse: Warehouse) -> Asset
         rows_read, rows_valid, rows_rejected, rows_in_both, rows_lost, rows_twice = fetch_row(
             connection,
             f"""
-            WITH raw_rows AS (
-                SELECT file_path, file_hash, row_number FROM raw.returns
+            with raw_rows as (
+                select file_path, file_hash, row_number from raw.returns
             ),
-            valid AS (
+            valid as (
                 {VALIDATED_ROWS_SQL}
             ),
-            rejected AS (
-                SELECT DISTINCT file_path, file_hash, row_number FROM quarantine.rejected_rows
+            rejected as (
+                select distinct file_path, file_hash, row_number from quarantine.rejected_rows
             )
-            SELECT
-                (SELECT count(*) FROM raw_rows),
-                (SELECT count(*) FROM valid),
-                (SELECT count(*) FROM rejected),
-                (SELECT count(*) FROM valid JOIN rejected USING (file_path, file_hash, row_number)),
-                (SELECT count(*) FROM raw_rows
-                    ANTI JOIN valid USING (file_path, file_hash, row_number)
-                    ANTI JOIN rejected USING (file_path, file_hash, row_number)),
-                (SELECT count(*) - count(DISTINCT (file_path, file_hash, row_number)) FROM valid)
+            select
+                (select count(*) from raw_rows),
+                (select count(*) from valid),
+                (select count(*) from rejected),
+                (select count(*) from valid join rejected using (file_path, file_hash, row_number)),
+                (select count(*) from raw_rows
+                    anti join valid using (file_path, file_hash, row_number)
+                    anti join rejected using (file_path, file_hash, row_number)),
+                (select count(*) - count(distinct (file_path, file_hash, row_number)) from valid)
             """,
         )
     return AssetCheckResult(

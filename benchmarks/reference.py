@@ -44,15 +44,15 @@ def read_returns(connection: duckdb.DuckDBPyConnection, returns_dir: Path) -> No
     for columns, files in layouts(returns_dir).items():
         types = ", ".join(f"'{name}': 'VARCHAR'" for name in columns)
         scans.append(
-            f"SELECT * FROM read_csv({files!r}, columns = {{{types}}}, header = true, "
+            f"select * from read_csv({files!r}, columns = {{{types}}}, header = true, "
             "auto_detect = false, delim = ',', quote = '\"', filename = true)"
         )
-    connection.execute("CREATE TABLE raw_returns AS " + " UNION ALL BY NAME ".join(scans))
+    connection.execute("create table raw_returns as " + " union all by name ".join(scans))
 
 
 def build(returns_dir: Path, database: Path) -> None:
     with duckdb.connect(str(database)) as connection:
-        connection.execute("SET preserve_insertion_order = false")
+        connection.execute("set preserve_insertion_order = false")
         connection.execute("\n".join(p.read_text() for p in sorted(MACROS.glob("*.sql"))))
         read_returns(connection, returns_dir)
         connection.execute(REFERENCE_SQL.read_text())

@@ -284,16 +284,16 @@ def compare_marts(pipeline_warehouse: Path, reference_database: Path) -> list[st
     per mart naming how many rows differ and the first of them."""
     differences = []
     with duckdb.connect() as connection:
-        connection.execute(f"ATTACH '{pipeline_warehouse}' AS pipeline (READ_ONLY)")
-        connection.execute(f"ATTACH '{reference_database}' AS reference (READ_ONLY)")
+        connection.execute(f"attach '{pipeline_warehouse}' as pipeline (read_only)")
+        connection.execute(f"attach '{reference_database}' as reference (read_only)")
         for mart, counts in COMPARED_MARTS.items():
             columns = f"authority, reporting_period, priority, {counts}"
             different = connection.sql(
-                f"(SELECT 'pipeline' AS side, {columns} FROM pipeline.marts.{mart}_restated "
-                f"EXCEPT ALL SELECT 'pipeline', {columns} FROM reference.{mart}) UNION ALL "
-                f"(SELECT 'reference', {columns} FROM reference.{mart} "
-                f"EXCEPT ALL SELECT 'reference', {columns} FROM pipeline.marts.{mart}_restated) "
-                "ORDER BY authority, reporting_period, priority, side"
+                f"(select 'pipeline' as side, {columns} from pipeline.marts.{mart}_restated "
+                f"except all select 'pipeline', {columns} from reference.{mart}) union all "
+                f"(select 'reference', {columns} from reference.{mart} "
+                f"except all select 'reference', {columns} from pipeline.marts.{mart}_restated) "
+                "order by authority, reporting_period, priority, side"
             ).fetchall()
             if different:
                 differences.append(f"{mart}: {len(different)} rows differ, e.g. {different[:2]}")

@@ -39,7 +39,7 @@ ENGINES_KEPT = 8
 
 
 def _sync_at_checkpoints_only(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-    dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+    dbapi_connection.execute("pragma synchronous = normal")
 
 
 class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):

@@ -9,11 +9,12 @@ not parse alone; such a string is counted, not linted.
 
 The configuration is pyproject.toml's [tool.sqlfluff], less the rules that
 cannot judge SQL split across Python string pieces: layout (the Python lays the
-pieces out), capitalisation (the Python writes SQL keywords in upper case, to
-set them apart from the code around them) and AL03, a name for every selected
-expression (Python reads these rows by position). What is left is what a query
-string can get wrong: it must parse, and keep the aliasing, ambiguity,
-convention, reference and structure rules.
+pieces out, often on one line) and AL03, a name for every selected expression
+(Python reads these rows by position). What is left is what a query string can
+get wrong: it must parse, and keep the aliasing, ambiguity, capitalisation,
+convention, reference and structure rules. Capitalisation is the house style of
+sql/: keywords, functions, types and null/true/false in lower case, in the
+Python as in the .sql files.
 
     python -m pipelines.lint_sql [PATH ...]   # default: pipelines assets schemas benchmarks
 
@@ -43,7 +44,7 @@ POSITIONAL_PARAMETER = re.compile(r"(?<=[\s(,=])\?(?=[\s),:]|$)")
 PARAMETER = "parameter"
 # Statements sqlfluff's duckdb dialect cannot parse at all; they are counted, not linted.
 UNPARSABLE_STATEMENTS = re.compile(r"\s*(PRAGMA|ATTACH|DETACH)\b", re.IGNORECASE)
-RULES_NOT_FOR_EMBEDDED_SQL = ("layout", "capitalisation", "aliasing.expression")
+RULES_NOT_FOR_EMBEDDED_SQL = ("layout", "aliasing.expression")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ SEVERITY_ORDER = ("ERROR", "WARN", "INFO")
 FINDINGS_SHOWN = 2000
 FINDING_HEADERS = ("Severity", "Authority", "Period", "Ref", "Check", "What is wrong",
                    "Observed", "Expected", "Where")  # fmt: skip
-_SEVERITY_RANK = "CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARN' THEN 1 ELSE 2 END"
+_SEVERITY_RANK = "case severity when 'ERROR' then 0 when 'WARN' then 1 else 2 end"
 SEVERITY_MARK = {"ERROR": "\u25a0 ERROR", "WARN": "\u25b2 WARN", "INFO": "\u25cf INFO"}
 SEVERITY_MEANING = {
     "ERROR": "the figures are wrong until the return is corrected",
@@ -99,7 +99,7 @@ def _existing(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
     return bool(
         connection.sql(
-            "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            "select 1 from duckdb_tables() where schema_name = ? and table_name = ?",
             params=[schema, name],
         ).fetchall()
     )
@@ -111,8 +111,8 @@ def flag_counts(connection: duckdb.DuckDBPyConnection, periods: list[str]) -> di
     if _existing(connection, "quality.dq_flags"):
         counts |= dict(
             connection.sql(
-                "SELECT severity, count(*) FROM quality.dq_flags "
-                "WHERE list_contains(?::VARCHAR[], reporting_period) GROUP BY 1",
+                "select severity, count(*) from quality.dq_flags "
+                "where list_contains(?::varchar[], reporting_period) group by 1",
                 params=[periods],
             ).fetchall()
         )
@@ -190,10 +190,10 @@ def _by_return_section(connection: duckdb.DuckDBPyConnection, periods: list[str]
         return "<h2>Findings by return</h2><p>The checks did not run.</p>"
     rows = connection.sql(
         f"""
-        SELECT authority, reporting_period, severity, check_name, count(*) AS findings
-        FROM quality.dq_flags WHERE list_contains($periods::VARCHAR[], reporting_period)
-        GROUP BY authority, reporting_period, severity, check_name
-        ORDER BY authority, reporting_period, {_SEVERITY_RANK}, findings DESC, check_name
+        select authority, reporting_period, severity, check_name, count(*) as findings
+        from quality.dq_flags where list_contains($periods::varchar[], reporting_period)
+        group by authority, reporting_period, severity, check_name
+        order by authority, reporting_period, {_SEVERITY_RANK}, findings desc, check_name
         """,
         params={"periods": periods},
     ).fetchall()
@@ -234,9 +234,9 @@ def _expectations_section(connection: duckdb.DuckDBPyConnection) -> str:
     if not _existing(connection, "quality.expectation_results"):
         return heading + "<p>No suite ran.</p>"
     rows = connection.sql(
-        "SELECT suite, expectation, arguments, severity, "
-        "CASE WHEN success THEN 'passed' ELSE 'FAILED' END, unexpected_count, unexpected_examples "
-        "FROM quality.expectation_results ORDER BY success, suite, severity, expectation"
+        "select suite, expectation, arguments, severity, "
+        "case when success then 'passed' else 'FAILED' end, unexpected_count, unexpected_examples "
+        "from quality.expectation_results order by success, suite, severity, expectation"
     ).fetchall()
     failed = sum(row[4] == "FAILED" for row in rows)
     return (
@@ -254,12 +254,12 @@ def _expectations_section(connection: duckdb.DuckDBPyConnection) -> str:
 def _findings_section(connection: duckdb.DuckDBPyConnection, periods: list[str]) -> str:
     if not _existing(connection, "quality.dq_flags"):
         return "<h2>Findings</h2><p>The checks did not run.</p>"
-    in_periods = "WHERE list_contains($periods::VARCHAR[], reporting_period)"
+    in_periods = "where list_contains($periods::varchar[], reporting_period)"
     by_check = connection.sql(
         f"""
-        SELECT severity, check_name, count(*) AS findings, count(DISTINCT authority)
-        FROM quality.dq_flags {in_periods}
-        GROUP BY severity, check_name ORDER BY {_SEVERITY_RANK}, findings DESC, check_name
+        select severity, check_name, count(*) as findings, count(distinct authority)
+        from quality.dq_flags {in_periods}
+        group by severity, check_name order by {_SEVERITY_RANK}, findings desc, check_name
         """,
         params={"periods": periods},
     ).fetchall()
@@ -267,11 +267,11 @@ def _findings_section(connection: duckdb.DuckDBPyConnection, periods: list[str])
         return "<h2>Findings</h2><p>No findings.</p>"
     rows = connection.sql(
         f"""
-        SELECT severity, authority, reporting_period, ref, check_name, message, observed,
+        select severity, authority, reporting_period, ref, check_name, message, observed,
                expected, source_file_path || coalesce(' row ' || source_row_number, '')
-        FROM quality.dq_flags {in_periods}
-        ORDER BY {_SEVERITY_RANK}, authority, reporting_period, check_name, ref
-        LIMIT $shown
+        from quality.dq_flags {in_periods}
+        order by {_SEVERITY_RANK}, authority, reporting_period, check_name, ref
+        limit $shown
         """,
         params={"periods": periods, "shown": FINDINGS_SHOWN},
     ).fetchall()
@@ -306,7 +306,7 @@ def _not_judged_section(connection: duckdb.DuckDBPyConnection) -> str:
     if not _existing(connection, "quality.value_history"):
         return ""
     (not_judged,) = connection.sql(
-        "SELECT count(*) FROM quality.value_history WHERE NOT judged"
+        "select count(*) from quality.value_history where not judged"
     ).fetchall()[0]
     return (
         "<h2>Not judged</h2>"

@@ -79,7 +79,7 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
         present = {
             f"{schema}.{name}"
             for schema, name in connection.sql(
-                "SELECT schema_name, table_name FROM duckdb_tables()"
+                "select schema_name, table_name from duckdb_tables()"
             ).fetchall()
         }
         if not present >= set(NEEDED_TABLES):

@@ -45,33 +45,33 @@ QUERY_SCHEMA = {
 }
 
 _QUERIES_SQL = """
-WITH rejected_files AS (
-    SELECT file_path, 'fix' AS must, 'REJECTED FILE' AS kind, NULL::INTEGER AS row_number,
-        NULL AS ref, NULL AS column_name, NULL AS check_name, NULL AS period, NULL AS value,
-        NULL AS expected, reason AS message, 0 AS rank
-    FROM quarantine.rejected_files
-    SEMI JOIN asked_files USING (file_path, file_hash)
+with rejected_files as (
+    select file_path, 'fix' as must, 'REJECTED FILE' as kind, null::integer as row_number,
+        null as ref, null as column_name, null as check_name, null as period, null as value,
+        null as expected, reason as message, 0 as rank
+    from quarantine.rejected_files
+    semi join asked_files using (file_path, file_hash)
 ),
-rejected_rows AS (
-    SELECT rejected.file_path, 'fix', 'REJECTED ROW', rejected.row_number,
+rejected_rows as (
+    select rejected.file_path, 'fix', 'REJECTED ROW', rejected.row_number,
         coalesce(raw_rows.milestone_ref, raw_rows.ref),
-        rejected.column_name, NULL, rejected.reporting_period, rejected.value, NULL,
+        rejected.column_name, null, rejected.reporting_period, rejected.value, null,
         rejected.reason, 1
-    FROM quarantine.rejected_rows AS rejected
-    SEMI JOIN asked_files USING (file_path, file_hash)
-    LEFT JOIN raw.returns AS raw_rows USING (file_path, file_hash, row_number)
+    from quarantine.rejected_rows as rejected
+    semi join asked_files using (file_path, file_hash)
+    left join raw.returns as raw_rows using (file_path, file_hash, row_number)
 ),
-findings AS (
-    SELECT source_file_path, 'explain', severity, source_row_number, ref, NULL, check_name,
+findings as (
+    select source_file_path, 'explain', severity, source_row_number, ref, null, check_name,
         coalesce(period_key, reporting_period), observed, expected, message,
-        CASE severity WHEN 'ERROR' THEN 2 WHEN 'WARN' THEN 3 ELSE 4 END
-    FROM quality.dq_flags
-    WHERE source_file_path IN (SELECT file_path FROM asked_files)
+        case severity when 'ERROR' then 2 when 'WARN' then 3 else 4 end
+    from quality.dq_flags
+    where source_file_path in (select file_path from asked_files)
 )
-SELECT * EXCLUDE (rank) FROM (
-    FROM rejected_files UNION ALL FROM rejected_rows UNION ALL FROM findings
-) AS queries
-ORDER BY file_path, rank, row_number NULLS FIRST, column_name, check_name, period
+select * exclude (rank) from (
+    from rejected_files union all from rejected_rows union all from findings
+) as queries
+order by file_path, rank, row_number nulls first, column_name, check_name, period
 """
 
 
@@ -93,7 +93,7 @@ def return_queries(connection: duckdb.DuckDBPyConnection, files: pl.DataFrame) -
 def files_in_folder(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The file versions the returns folder held at the latest run (file_path, file_hash)."""
     return connection.sql(
-        "SELECT file_path, file_hash FROM raw.folder_scans "
-        "WHERE scanned_at = (SELECT max(scans.scanned_at) FROM raw.folder_scans AS scans) "
-        "ORDER BY file_path"
+        "select file_path, file_hash from raw.folder_scans "
+        "where scanned_at = (select max(scans.scanned_at) from raw.folder_scans as scans) "
+        "order by file_path"
     ).pl()

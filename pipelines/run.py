@@ -449,45 +449,45 @@ def _read_counts(outcome: RunOutcome, warehouse: Path) -> None:
         tables = {
             f"{schema}.{name}"
             for schema, name in connection.sql(
-                "SELECT schema_name, table_name FROM duckdb_tables()"
+                "select schema_name, table_name from duckdb_tables()"
             ).fetchall()
         }
         if not tables >= _SUMMARY_TABLES:
             return
         connection.execute(
-            "CREATE TEMP VIEW in_folder AS SELECT file_path, file_hash FROM raw.folder_scans "
-            "WHERE scanned_at = (SELECT max(scans.scanned_at) FROM raw.folder_scans AS scans)"
+            "create temp view in_folder as select file_path, file_hash from raw.folder_scans "
+            "where scanned_at = (select max(scans.scanned_at) from raw.folder_scans as scans)"
         )
         row = fetch_row(
             connection,
             f"""
-            SELECT
-                (SELECT count(*) FROM in_folder),
-                (SELECT count(*) FROM raw.return_files
-                    INNER JOIN in_folder USING (file_path, file_hash)),
-                (SELECT count(*) FROM quarantine.rejected_files
-                    INNER JOIN in_folder USING (file_path, file_hash)),
-                (SELECT count(*) FROM raw.returns
-                    INNER JOIN in_folder USING (file_path, file_hash)),
-                (SELECT count(*) FROM ({VALIDATED_ROWS_SQL})
-                    INNER JOIN in_folder USING (file_path, file_hash)),
-                (SELECT count(DISTINCT row(file_path, file_hash, row_number))
-                    FROM quarantine.rejected_rows
-                    INNER JOIN in_folder USING (file_path, file_hash)),
-                (SELECT count(*) FROM quarantine.rejected_rows
-                    INNER JOIN in_folder USING (file_path, file_hash))
+            select
+                (select count(*) from in_folder),
+                (select count(*) from raw.return_files
+                    inner join in_folder using (file_path, file_hash)),
+                (select count(*) from quarantine.rejected_files
+                    inner join in_folder using (file_path, file_hash)),
+                (select count(*) from raw.returns
+                    inner join in_folder using (file_path, file_hash)),
+                (select count(*) from ({VALIDATED_ROWS_SQL})
+                    inner join in_folder using (file_path, file_hash)),
+                (select count(distinct row(file_path, file_hash, row_number))
+                    from quarantine.rejected_rows
+                    inner join in_folder using (file_path, file_hash)),
+                (select count(*) from quarantine.rejected_rows
+                    inner join in_folder using (file_path, file_hash))
             """,
         )
         outcome.counts = dict(zip(_COUNT_NAMES, row, strict=True))
         outcome.flags_by_severity = flag_counts(connection, outcome.reporting_periods)
         outcome.rejected_files = connection.sql(
-            "SELECT file_path, reason FROM quarantine.rejected_files "
-            "INNER JOIN in_folder USING (file_path, file_hash) ORDER BY file_path"
+            "select file_path, reason from quarantine.rejected_files "
+            "inner join in_folder using (file_path, file_hash) order by file_path"
         ).fetchall()
         outcome.rejected_rows = connection.sql(
-            "SELECT file_path, row_number, column_name, value, reason "
-            "FROM quarantine.rejected_rows INNER JOIN in_folder USING (file_path, file_hash) "
-            "ORDER BY file_path, row_number, column_name LIMIT ?",
+            "select file_path, row_number, column_name, value, reason "
+            "from quarantine.rejected_rows inner join in_folder using (file_path, file_hash) "
+            "order by file_path, row_number, column_name limit ?",
             params=[REJECTED_ROWS_SHOWN],
         ).fetchall()
 

@@ -123,7 +123,7 @@ def copy_history(scratch: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     """Copy the tables a run starts from out of the published warehouse, opened read-only."""
     quoted = "'" + str(warehouse).replace("'", "''") + "'"
     try:
-        scratch.execute(f"ATTACH {quoted} AS published (READ_ONLY)")
+        scratch.execute(f"attach {quoted} as published (read_only)")
     except duckdb.Error as error:
         raise UnreadableWarehouseError(
             f"the warehouse {warehouse} cannot be read ({error}): name another with "
@@ -131,18 +131,18 @@ def copy_history(scratch: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
         ) from error
     try:
         tables = scratch.sql(
-            "SELECT schema_name, table_name FROM duckdb_tables() "
-            "WHERE database_name = 'published' AND list_contains(?, schema_name) "
-            "ORDER BY ALL",
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = 'published' and list_contains(?, schema_name) "
+            "order by all",
             params=[list(HISTORY_SCHEMAS)],
         ).fetchall()
         for schema, table in tables:
-            scratch.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            scratch.execute(f'create schema if not exists "{schema}"')
             scratch.execute(
-                f'CREATE TABLE "{schema}"."{table}" AS FROM published."{schema}"."{table}"'
+                f'create table "{schema}"."{table}" as from published."{schema}"."{table}"'
             )
     finally:
-        scratch.execute("DETACH published")
+        scratch.execute("detach published")
 
 
 def describe(validation: Validation) -> str:

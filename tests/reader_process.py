@@ -18,11 +18,11 @@ from pathlib import Path
 import duckdb
 
 LOOK = """
-SELECT
-    (SELECT CAST(max(loaded_at) AS VARCHAR) FROM raw.return_files) AS last_load,
-    (SELECT sum(n_met) FROM marts.mart_priority_performance WHERE priority IS NULL) AS mart_met,
-    (SELECT count(*) FROM marts.fct_indicator_observations
-        WHERE in_return_for_period AND performance_status = 'met') AS fact_met
+select
+    (select cast(max(loaded_at) as varchar) from raw.return_files) as last_load,
+    (select sum(n_met) from marts.mart_priority_performance where priority is null) as mart_met,
+    (select count(*) from marts.fct_indicator_observations
+        where in_return_for_period and performance_status = 'met') as fact_met
 """
 
 

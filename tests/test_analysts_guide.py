@@ -145,7 +145,7 @@ def test_the_rule_macros_give_what_the_guide_says(
     sample_warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
     variance, status = sample_warehouse.sql(
-        "SELECT rules.variance_pct(273, 294, 'Lower'), rules.performance_status(273, 294, 'Lower')"
+        "select rules.variance_pct(273, 294, 'Lower'), rules.performance_status(273, 294, 'Lower')"
     ).fetchall()[0]
     assert round(variance, 2) == 7.14
     assert status == "met"
@@ -176,7 +176,7 @@ def test_rejections_name_file_row_column_and_reason_of_the_files_held_now(
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows = run(connection, guide_query(REJECTIONS))
         versions_rejected = connection.sql(
-            "SELECT count(DISTINCT file_hash) FROM quarantine.rejected_rows"
+            "select count(distinct file_hash) from quarantine.rejected_rows"
         ).fetchall()[0][0]
     assert versions_rejected == 2
     assert [

@@ -19,7 +19,7 @@ from benchmarks.run_benchmark import COMPARED_MARTS
 def marts(database: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(database), read_only=True) as connection:
         return {
-            mart: connection.sql(f"SELECT * FROM {mart} ORDER BY ALL").fetchall()
+            mart: connection.sql(f"select * from {mart} order by all").fetchall()
             for mart in COMPARED_MARTS
         }
 

@@ -24,7 +24,7 @@ def test_run_builds_the_warehouse_and_prints_what_it_did(sample_command_run) -> 
     assert f"Warehouse: {warehouse} (published)" in summary
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         marts = connection.sql(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
         ).fetchall()
     assert f"marts {len(marts)}," in summary
     assert [name for (name,) in marts] == [

@@ -27,20 +27,20 @@ from pipelines.quarters import Quarter
 MODEL_SQL = (SQL_DIR / "marts" / "fct_comparator_position.sql").read_text()
 
 STAGING_COLUMNS = {
-    "file_path": "VARCHAR",
-    "row_number": "INTEGER",
-    "authority": "VARCHAR",
-    "reporting_period": "VARCHAR",
-    "financial_year_start": "INTEGER",
-    "reporting_quarter": "INTEGER",
-    "ref": "VARCHAR",
-    "indicator": "VARCHAR",
-    "polarity": "VARCHAR",
-    "comparator_group": "VARCHAR",
-    "comparator_period": "VARCHAR",
-    "member_authority": "VARCHAR",
-    "value": "DOUBLE",
-    "quartile_method": "VARCHAR",
+    "file_path": "varchar",
+    "row_number": "integer",
+    "authority": "varchar",
+    "reporting_period": "varchar",
+    "financial_year_start": "integer",
+    "reporting_quarter": "integer",
+    "ref": "varchar",
+    "indicator": "varchar",
+    "polarity": "varchar",
+    "comparator_group": "varchar",
+    "comparator_period": "varchar",
+    "member_authority": "varchar",
+    "value": "double",
+    "quartile_method": "varchar",
 }
 CIPFA = "CIPFA nearest neighbours"
 DFE = "DfE statistical neighbours"
@@ -91,17 +91,17 @@ def every_members_return(members: dict[str, float | None], **group: str) -> list
 
 def build(rules: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> list[dict]:
     """Load the rows as staging.stg_comparator_returns, build the model, return its rows."""
-    rules.execute("CREATE SCHEMA IF NOT EXISTS staging")
-    rules.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    rules.execute("create schema if not exists staging")
+    rules.execute("create schema if not exists marts")
     columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS.items())
-    rules.execute(f"CREATE OR REPLACE TABLE staging.stg_comparator_returns ({columns})")
+    rules.execute(f"create or replace table staging.stg_comparator_returns ({columns})")
     placeholders = ", ".join("?" * len(STAGING_COLUMNS))
     rules.executemany(
-        f"INSERT INTO staging.stg_comparator_returns VALUES ({placeholders})",
+        f"insert into staging.stg_comparator_returns values ({placeholders})",
         [[row[name] for name in STAGING_COLUMNS] for row in rows],
     )
-    rules.execute(f"CREATE OR REPLACE TABLE marts.fct_comparator_position AS\n{MODEL_SQL}")
-    result = rules.execute("SELECT * FROM marts.fct_comparator_position")
+    rules.execute(f"create or replace table marts.fct_comparator_position as\n{MODEL_SQL}")
+    result = rules.execute("select * from marts.fct_comparator_position")
     names = [column[0] for column in result.description]
     return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
@@ -351,7 +351,7 @@ def test_each_comparator_group_and_period_of_each_return_is_a_row_from_its_own_m
 def test_ohid_quartiles_follow_the_phe_quantile_formula_rank_by_rank(
     rules, group_size, quartiles_by_rank
 ) -> None:
-    quartile = "SELECT rules.quartile_ohid(?::BIGINT, ?::BIGINT)"
+    quartile = "select rules.quartile_ohid(?::bigint, ?::bigint)"
     got = [
         rules.execute(quartile, [rank, group_size]).fetchall()[0][0]
         for rank in range(1, group_size + 1)

@@ -77,7 +77,7 @@ def test_a_comparator_value_that_is_not_a_number_is_quarantined_and_nothing_is_l
     assert crafted.counts["rows_valid"] == 6
     assert crafted.counts["rows_rejected"] == 1
     rejected = warehouse.sql(
-        "SELECT file_path, row_number, column_name, value, reason FROM quarantine.rejected_rows"
+        "select file_path, row_number, column_name, value, reason from quarantine.rejected_rows"
     ).fetchall()
     assert [r[:4] for r in rejected] == [("comparators.csv", 7, "value", "about 115")]
     assert rejected[0][4].startswith("value is not a number")
@@ -85,17 +85,17 @@ def test_a_comparator_value_that_is_not_a_number_is_quarantined_and_nothing_is_l
 
 def test_the_computed_quartile_is_counted_and_a_different_printed_one_is_flagged(warehouse):
     position = warehouse.sql(
-        "SELECT group_size, rank, quartile, quartile_method FROM marts.fct_comparator_position"
+        "select group_size, rank, quartile, quartile_method from marts.fct_comparator_position"
     ).fetchall()[0]
     assert position == (5, 4, 4, "lait")
     distribution = warehouse.sql(
-        "SELECT n_with_data, n_computed, n_q2, n_q4 FROM marts.mart_quartile_distribution "
-        "WHERE priority IS NULL"
+        "select n_with_data, n_computed, n_q2, n_q4 from marts.mart_quartile_distribution "
+        "where priority is null"
     ).fetchall()[0]
     assert distribution == (1, 1, 0, 1)
     flags = warehouse.sql(
-        "SELECT ref, observed, expected, source_file_path FROM quality.dq_flags "
-        "WHERE check_name = 'reported_quartile_mismatch'"
+        "select ref, observed, expected, source_file_path from quality.dq_flags "
+        "where check_name = 'reported_quartile_mismatch'"
     ).fetchall()
     assert flags == [("CYP-006", "quartile 2", "quartile 4 (lait)", "priority-1.csv")]
 
@@ -104,9 +104,9 @@ def test_the_sample_st_helens_quartiles_computed_from_neighbours_agree_with_prin
     sample_warehouse,
 ) -> None:
     rows = sample_warehouse.sql(
-        "SELECT ref, reported_quartile, computed_quartile FROM marts.fct_indicator_quartiles "
-        "WHERE authority = 'St Helens' AND reporting_period = '2024-25 Q2' "
-        "AND computed_quartile IS NOT NULL ORDER BY ref"
+        "select ref, reported_quartile, computed_quartile from marts.fct_indicator_quartiles "
+        "where authority = 'St Helens' and reporting_period = '2024-25 Q2' "
+        "and computed_quartile is not null order by ref"
     ).fetchall()
     assert rows == [
         ("ASC-001", 1, 1),
@@ -117,7 +117,7 @@ def test_the_sample_st_helens_quartiles_computed_from_neighbours_agree_with_prin
         ("CYP-009", 1, 1),
     ]
     (n_computed,) = sample_warehouse.sql(
-        "SELECT n_computed FROM marts.mart_quartile_distribution "
-        "WHERE authority = 'St Helens' AND reporting_period = '2024-25 Q2' AND priority IS NULL"
+        "select n_computed from marts.mart_quartile_distribution "
+        "where authority = 'St Helens' and reporting_period = '2024-25 Q2' and priority is null"
     ).fetchall()[0]
     assert n_computed == 6

@@ -12,8 +12,8 @@ from tests.conftest import build, indicator_row, return_csv
 def value_at(warehouse: Path, ref: str, period: str = "2024-25 Q2") -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return connection.sql(
-            "SELECT value, source_file_path FROM marts.fct_indicator_observations "
-            "WHERE ref = ? AND period_key = ?",
+            "select value, source_file_path from marts.fct_indicator_observations "
+            "where ref = ? and period_key = ?",
             params=[ref, period],
         ).fetchall()
 
@@ -30,7 +30,7 @@ def test_a_file_changed_back_to_an_earlier_version_is_current_again(tmp_path) ->
         assert value_at(warehouse, "REV-001") == [(expected, "p1.csv")]
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         # Both versions stay in raw: nothing submitted is deleted.
-        assert connection.sql("SELECT count(*) FROM raw.return_files").fetchall() == [(2,)]
+        assert connection.sql("select count(*) from raw.return_files").fetchall() == [(2,)]
 
 
 def test_a_return_no_longer_in_the_folder_keeps_its_history(tmp_path) -> None:
@@ -47,7 +47,7 @@ def test_a_return_no_longer_in_the_folder_keeps_its_history(tmp_path) -> None:
     assert value_at(warehouse, "KEPT-001") == [(124.9, "p2.csv")]
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.sql(
-            "SELECT count(*) FROM raw.returns WHERE file_path = 'p1.csv'"
+            "select count(*) from raw.returns where file_path = 'p1.csv'"
         ).fetchall() == [(1,)]
 
 
@@ -66,7 +66,7 @@ def test_one_ref_in_two_returns_of_a_period_is_flagged_and_resolved_the_same_way
     assert value_at(first.warehouse, "DUP-001") == [(30.0, "service-b.csv")]
     with duckdb.connect(str(first.warehouse), read_only=True) as connection:
         (message,) = connection.sql(
-            "SELECT message FROM quality.dq_flags WHERE check_name = 'ref_in_two_returns'"
+            "select message from quality.dq_flags where check_name = 'ref_in_two_returns'"
         ).fetchall()[0]
     assert message == (
         "DUP-001 is in 2 returns for 2024-25 Q2 (service-a.csv row 2, service-b.csv row 2); "
@@ -88,12 +88,12 @@ def test_a_period_keeps_the_priority_and_target_its_own_return_gave(tmp_path) ->
     build(returns, warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows = connection.sql(
-            "SELECT period_key, priority_number, annual_target, performance_status "
-            "FROM marts.fct_indicator_observations WHERE ref = 'PRI-001' ORDER BY period_key"
+            "select period_key, priority_number, annual_target, performance_status "
+            "from marts.fct_indicator_observations where ref = 'PRI-001' order by period_key"
         ).fetchall()
         q1_table = connection.sql(
-            "SELECT priority, n_within FROM marts.mart_priority_performance "
-            "WHERE reporting_period = '2024-25 Q1' AND priority IS NOT NULL"
+            "select priority, n_within from marts.mart_priority_performance "
+            "where reporting_period = '2024-25 Q1' and priority is not null"
         ).fetchall()
     # Q1 as its return left it: priority 1, 96 against 100 is within 95%.
     assert rows == [("2024-25 Q1", 1, 100.0, "within"), ("2024-25 Q2", 2, 90.0, "met")]

@@ -133,7 +133,7 @@ def crafted_run(tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
 @pytest.fixture
 def crafted_flags(crafted_run: RunOutcome) -> list[dict]:
     with duckdb.connect(str(crafted_run.warehouse), read_only=True) as connection:
-        relation = connection.sql("SELECT * FROM quality.dq_flags")
+        relation = connection.sql("select * from quality.dq_flags")
         return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
 
 
@@ -185,8 +185,8 @@ def test_the_outlier_check_uses_a_robust_median_of_the_history(crafted_flags) ->
 def test_values_too_new_to_judge_are_counted_not_guessed(crafted_run) -> None:
     with duckdb.connect(str(crafted_run.warehouse), read_only=True) as connection:
         not_judged = connection.sql(
-            "SELECT ref, period_key, history_length FROM quality.value_history "
-            "WHERE authority = 'Clean' AND NOT judged ORDER BY ref, period_key"
+            "select ref, period_key, history_length from quality.value_history "
+            "where authority = 'Clean' and not judged order by ref, period_key"
         ).fetchall()
     # Every cumulative value (one earlier year at most) and the first four quarters.
     assert ("CUM-001", "2024-25 Q2", 1) in not_judged
@@ -231,8 +231,8 @@ def test_a_page_of_many_findings_lists_the_most_severe_and_says_where_the_rest_a
 
 def sample_flags(warehouse, check_name: str) -> dict[tuple[str, str], tuple[str, str]]:
     rows = warehouse.sql(
-        "SELECT reporting_period, ref, observed, expected FROM quality.dq_flags "
-        "WHERE check_name = ?",
+        "select reporting_period, ref, observed, expected from quality.dq_flags "
+        "where check_name = ?",
         params=[check_name],
     ).fetchall()
     return {(period, ref): (observed, expected) for period, ref, observed, expected in rows}
@@ -342,7 +342,7 @@ def test_a_failed_critical_expectation_stops_publication_but_not_the_record(
     assert file_digest(warehouse) == published_before
     with duckdb.connect(str(outcome.build_warehouse), read_only=True) as build_file:
         assert build_file.sql(
-            "SELECT reason FROM quarantine.rejected_rows WHERE file_path = 'late.csv'"
+            "select reason from quarantine.rejected_rows where file_path = 'late.csv'"
         ).fetchall() == [(
             "target is not a number: write the annual target as a number such as 87, 10% or "
             "1,400,000, or leave it blank where no target is set",
@@ -384,7 +384,7 @@ def test_findings_for_a_period_are_replaced_when_it_is_run_again(crafted_run, tm
     again = build(returns, warehouse, expected_returns=crafted_run_register(crafted_run))
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         outlier_flags = connection.sql(
-            "SELECT count(*) FROM quality.dq_flags WHERE authority = 'Outlier'"
+            "select count(*) from quality.dq_flags where authority = 'Outlier'"
         ).fetchall()
     assert again.published
     assert outlier_flags == [(0,)]

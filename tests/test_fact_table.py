@@ -12,8 +12,8 @@ from tests.conftest import build, indicator_row, return_csv
 
 def fact(warehouse, ref: str, period: str, columns: str) -> tuple:
     rows = warehouse.sql(
-        f"SELECT {columns} FROM marts.fct_indicator_observations "
-        "WHERE authority = 'St Helens' AND ref = ? AND period_key = ?",
+        f"select {columns} from marts.fct_indicator_observations "
+        "where authority = 'St Helens' and ref = ? and period_key = ?",
         params=[ref, period],
     ).fetchall()
     assert len(rows) == 1, (ref, period, rows)
@@ -22,8 +22,8 @@ def fact(warehouse, ref: str, period: str, columns: str) -> tuple:
 
 def test_one_row_per_authority_indicator_and_period(sample_warehouse) -> None:
     (rows, keys) = sample_warehouse.sql(
-        "SELECT count(*), count(DISTINCT (authority, ref, period_key)) "
-        "FROM marts.fct_indicator_observations"
+        "select count(*), count(distinct (authority, ref, period_key)) "
+        "from marts.fct_indicator_observations"
     ).fetchall()[0]
     assert rows == keys > 0
 
@@ -32,8 +32,8 @@ def test_every_quarter_any_return_reports_has_a_row_not_only_the_reporting_perio
     sample_warehouse,
 ) -> None:
     periods = sample_warehouse.sql(
-        "SELECT period_key FROM marts.fct_indicator_observations "
-        "WHERE ref = 'CYP-01' ORDER BY period_end"
+        "select period_key from marts.fct_indicator_observations "
+        "where ref = 'CYP-01' order by period_end"
     ).fetchall()
     # The 2021-22 outturn return reports Q1, Q2, Q3, the outturn, and 2020-21's outturn.
     assert [p for (p,) in periods] == [
@@ -195,7 +195,7 @@ def crafted(crafted_run: RunOutcome):
 
 def crafted_fact(warehouse, ref: str, period: str, columns: str) -> tuple:
     (row,) = warehouse.sql(
-        f"SELECT {columns} FROM marts.fct_indicator_observations WHERE ref = ? AND period_key = ?",
+        f"select {columns} from marts.fct_indicator_observations where ref = ? and period_key = ?",
         params=[ref, period],
     ).fetchall()
     return row
@@ -205,8 +205,8 @@ def test_a_quarter_takes_its_last_months_value_where_the_quarter_is_blank(crafte
     assert crafted_fact(crafted, "MON-001", "2024-25 Q1", "value, source_cell") == (97.0, "jun")
     assert crafted_fact(crafted, "MON-001", "2024-25 Q2", "value, source_cell") == (104.0, "sep")
     months = crafted.sql(
-        "SELECT period_key, value_as_at, is_lagged FROM marts.fct_indicator_observations "
-        "WHERE ref = 'MON-001' AND period_type = 'month' ORDER BY period_end"
+        "select period_key, value_as_at, is_lagged from marts.fct_indicator_observations "
+        "where ref = 'MON-001' and period_type = 'month' order by period_end"
     ).fetchall()
     # August was left blank: no row of its own, September stands on its own value.
     assert months == [
@@ -224,8 +224,8 @@ def test_text_in_every_cell_of_the_year_is_a_data_gap_with_its_note_kept(crafted
         None,
     )
     gaps, with_data = crafted.sql(
-        "SELECT n_data_gaps, n_with_data FROM marts.mart_priority_performance "
-        "WHERE reporting_period = '2024-25 Q2' AND priority IS NULL"
+        "select n_data_gaps, n_with_data from marts.mart_priority_performance "
+        "where reporting_period = '2024-25 Q2' and priority is null"
     ).fetchall()[0]
     # MON, SPL, HIS and LAG have a value and a target; NTG has no target; GAP has no value.
     assert (gaps, with_data) == (1, 4)
@@ -233,8 +233,8 @@ def test_text_in_every_cell_of_the_year_is_a_data_gap_with_its_note_kept(crafted
 
 def test_a_quartile_counts_whether_or_not_there_is_a_value(crafted) -> None:
     row = crafted.sql(
-        "SELECT n_with_data, n_q2 FROM marts.mart_quartile_distribution "
-        "WHERE reporting_period = '2024-25 Q2' AND priority IS NULL"
+        "select n_with_data, n_q2 from marts.mart_quartile_distribution "
+        "where reporting_period = '2024-25 Q2' and priority is null"
     ).fetchall()[0]
     assert row == (1, 1)
 
@@ -270,7 +270,7 @@ def test_a_lagged_period_repeats_the_direction_of_the_period_its_value_is_from(c
     # Against 12: 2023-24 Q2 was +66.7%, 2024-25 Q1 is +25%: worsening; Q2 holds no
     # new figure, so it says what Q1 said rather than 'same'.
     directions = crafted.sql(
-        "SELECT period_key, direction_of_travel, is_lagged FROM marts.fct_indicator_observations "
-        "WHERE ref = 'LAG-001' AND period_key LIKE '2024-25%' ORDER BY period_key"
+        "select period_key, direction_of_travel, is_lagged from marts.fct_indicator_observations "
+        "where ref = 'LAG-001' and period_key like '2024-25%' order by period_key"
     ).fetchall()
     assert directions == [("2024-25 Q1", "worsening", False), ("2024-25 Q2", "worsening", True)]

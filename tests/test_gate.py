@@ -113,8 +113,8 @@ def warehouse(bad_input_run: RunOutcome):
 def rejected_rows(warehouse, file_name: str) -> set[tuple]:
     return set(
         warehouse.sql(
-            "SELECT row_number, column_name, value, reason FROM quarantine.rejected_rows "
-            "WHERE file_path = ?",
+            "select row_number, column_name, value, reason from quarantine.rejected_rows "
+            "where file_path = ?",
             params=[f"testshire/{file_name}"],
         ).fetchall()
     )
@@ -123,7 +123,7 @@ def rejected_rows(warehouse, file_name: str) -> set[tuple]:
 def test_bad_rows_and_files_do_not_stop_the_good_ones_loading(bad_input_run, warehouse) -> None:
     assert bad_input_run.succeeded, bad_input_run.summary()
     refs = {
-        r for (r,) in warehouse.sql("SELECT ref FROM marts.fct_indicator_observations").fetchall()
+        r for (r,) in warehouse.sql("select ref from marts.fct_indicator_observations").fetchall()
     }
     assert {"CYP-006", "CYP-008A", "PH-005", "CS-012", "CYP-013", "MIX-001", "CYP-101"} <= refs
     assert not {"PH-008", "ASC 6", "PH-010", "PH-011", "CS-011", "MIX-003", "CYP-100"} & refs
@@ -186,7 +186,7 @@ def test_a_duplicate_ref_rejects_both_rows_and_keeps_the_rest(warehouse) -> None
 
 def test_unreadable_files_are_quarantined_with_their_reason(warehouse) -> None:
     reasons = dict(
-        warehouse.sql("SELECT file_path, reason FROM quarantine.rejected_files").fetchall()
+        warehouse.sql("select file_path, reason from quarantine.rejected_files").fetchall()
     )
     assert reasons.keys() == {
         "testshire/empty.csv",
@@ -205,7 +205,7 @@ def test_unreadable_files_are_quarantined_with_their_reason(warehouse) -> None:
 
 def test_a_windows_1252_return_loads_unmangled(warehouse) -> None:
     (title,) = warehouse.sql(
-        "SELECT indicator FROM marts.dim_indicators WHERE ref = 'CYP-013'"
+        "select indicator from marts.dim_indicators where ref = 'CYP-013'"
     ).fetchall()[0]
     assert title == "Young people\u2019s first entrants \u2013 rate"
 
@@ -231,8 +231,8 @@ def test_loading_the_same_files_again_duplicates_nothing(bad_input_run, tmp_path
 def judged(warehouse: Path) -> list[tuple[str, str, int]]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return connection.sql(
-            "SELECT file_path, rules_version, count(*) FROM validated.judged_files "
-            "GROUP BY ALL ORDER BY ALL"
+            "select file_path, rules_version, count(*) from validated.judged_files "
+            "group by all order by all"
         ).fetchall()
 
 
@@ -254,11 +254,11 @@ def test_a_later_run_judges_only_the_returns_new_to_it(
     assert after == before | {"testshire/late.csv": 1}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         ((loaded_at,),) = connection.sql(
-            "SELECT DISTINCT judged_at FROM validated.judged_files "
-            "WHERE judged_at > (SELECT min(judged_at) FROM validated.judged_files)"
+            "select distinct judged_at from validated.judged_files "
+            "where judged_at > (select min(judged_at) from validated.judged_files)"
         ).fetchall()
         judged_now = connection.sql(
-            "SELECT file_path FROM validated.judged_files WHERE judged_at = ?", params=[loaded_at]
+            "select file_path from validated.judged_files where judged_at = ?", params=[loaded_at]
         ).fetchall()
     assert judged_now == [("testshire/late.csv",)]
     counts = later.counts
@@ -287,10 +287,10 @@ def test_the_row_check_fails_when_a_row_is_lost_even_if_another_is_doubled(
     warehouse = tmp_path / "broken.duckdb"
     shutil.copy(bad_input_run.warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("DELETE FROM validated.indicator_returns WHERE ref = 'PH-005'")
+        connection.execute("delete from validated.indicator_returns where ref = 'PH-005'")
         connection.execute(
-            "INSERT INTO validated.indicator_returns "
-            "SELECT * FROM validated.indicator_returns WHERE ref = 'CYP-101'"
+            "insert into validated.indicator_returns "
+            "select * from validated.indicator_returns where ref = 'CYP-101'"
         )
     result = rows_read_equal_rows_valid_plus_rows_rejected(warehouse=Warehouse(path=str(warehouse)))
     # The counts still add up (19 = 8 + 11); only the rows themselves show the loss.

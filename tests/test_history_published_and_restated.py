@@ -195,7 +195,7 @@ def restated_to(index: int) -> str:
 
 def mart_rows(warehouse: Path, table: str) -> set[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return set(connection.sql(f"SELECT * FROM marts.{table}").fetchall())
+        return set(connection.sql(f"select * from marts.{table}").fetchall())
 
 
 @pytest.fixture(scope="module")
@@ -260,8 +260,8 @@ def test_a_later_quarter_leaves_the_published_periods_as_they_were(history, tabl
 def flags(outcome: RunOutcome, authority: str, check_name: str) -> list[dict]:
     with duckdb.connect(str(outcome.warehouse), read_only=True) as connection:
         relation = connection.sql(
-            "SELECT * FROM quality.dq_flags WHERE authority = ? AND check_name = ? "
-            "ORDER BY reporting_period, ref",
+            "select * from quality.dq_flags where authority = ? and check_name = ? "
+            "order by reporting_period, ref",
             params=[authority, check_name],
         )
         return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
@@ -275,9 +275,9 @@ def test_no_printed_figure_is_judged_against_a_later_revision(history) -> None:
 def test_the_published_trend_compares_with_the_year_earlier_period_as_published(history) -> None:
     with duckdb.connect(str(history.after_last.warehouse), read_only=True) as connection:
         assert connection.sql(
-            "SELECT published_trend, published_value_year_earlier, trend, value_year_earlier "
-            "FROM marts.fct_indicator_observations "
-            "WHERE authority = ? AND ref = 'REV-001' AND period_key = '2024-25 Q2'",
+            "select published_trend, published_value_year_earlier, trend, value_year_earlier "
+            "from marts.fct_indicator_observations "
+            "where authority = ? and ref = 'REV-001' and period_key = '2024-25 Q2'",
             params=[HISTORY],
         ).fetchall() == [("improved", 210.0, "worse", 215.0)]
 
@@ -305,9 +305,9 @@ def test_a_mid_year_change_of_measure_type_leaves_earlier_quarters_judged_as_the
 ) -> None:
     with duckdb.connect(str(history.after_last.warehouse), read_only=True) as connection:
         judged = connection.sql(
-            "SELECT period_key, measure_type, published_period_target, period_target "
-            "FROM marts.fct_indicator_observations WHERE authority = ? AND ref = 'MEA-001' "
-            "AND period_key IN ('2024-25 Q1', '2024-25 Q2') ORDER BY period_key",
+            "select period_key, measure_type, published_period_target, period_target "
+            "from marts.fct_indicator_observations where authority = ? and ref = 'MEA-001' "
+            "and period_key in ('2024-25 Q1', '2024-25 Q2') order by period_key",
             params=[HISTORY],
         ).fetchall()
     # Q1 was a cumulative count, judged against 400 x 3/12; Q2's return calls it a snapshot.
@@ -335,8 +335,8 @@ def test_a_file_resent_unreadable_keeps_its_last_good_version_and_asks_for_it_ag
     with duckdb.connect(str(history.after_last.warehouse), read_only=True) as connection:
         # The priority 2 indicators of 2024-25 Q1 are still counted, from the kept version.
         assert connection.sql(
-            "SELECT n_with_data FROM marts.mart_priority_performance "
-            "WHERE authority = ? AND reporting_period = '2024-25 Q1' AND priority = 2",
+            "select n_with_data from marts.mart_priority_performance "
+            "where authority = ? and reporting_period = '2024-25 Q1' and priority = 2",
             params=[HISTORY],
         ).fetchall() == [(2,)]
 

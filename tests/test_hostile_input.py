@@ -441,7 +441,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunO
             ("kept-out.csv", kept_out, pipelines.readers.return_files.READER_VERSION),
         ):
             earlier.execute(
-                "INSERT INTO quarantine.rejected_files VALUES (?, ?, ?, now(), ?)",
+                "insert into quarantine.rejected_files values (?, ?, ?, now(), ?)",
                 [name, file_hash(content.encode()), f"{reader} refused this", reader],
             )
     (folder / "no-permission.csv").write_text(return_csv([indicator_row(authority="Lockshire")]))
@@ -523,7 +523,7 @@ def test_a_file_that_cannot_be_read_or_vanishes_is_quarantined_and_the_rest_load
     assert reasons["vanished.csv"].startswith("the file disappeared from the returns folder")
     loaded = {
         path
-        for (path,) in hostile_warehouse.sql("SELECT file_path FROM raw.return_files").fetchall()
+        for (path,) in hostile_warehouse.sql("select file_path from raw.return_files").fetchall()
     }
     assert {"testshire.csv", "redshire-q2.csv", "two-sheets.xlsx"} <= loaded
 
@@ -550,7 +550,7 @@ def test_a_link_out_of_the_folder_is_quarantined_by_name_and_its_target_never_re
     assert rejected_file_reasons(outcome)["outside-link.csv"].startswith(
         "the file is a link to a file outside the returns folder"
     )
-    authorities = hostile_warehouse.sql("SELECT DISTINCT authority FROM raw.returns").fetchall()
+    authorities = hostile_warehouse.sql("select distinct authority from raw.returns").fetchall()
     assert ("Outshire",) not in authorities
 
 
@@ -582,11 +582,11 @@ def test_a_file_the_older_reader_quarantined_is_read_again_by_the_new_one(
         reasons["kept-out.csv"] == f"{pipelines.readers.return_files.READER_VERSION} refused this"
     )
     rows = hostile_warehouse.sql(
-        "SELECT count(*) FROM raw.returns WHERE file_path = 'fixed-later.csv'"
+        "select count(*) from raw.returns where file_path = 'fixed-later.csv'"
     ).fetchall()
     assert rows == [(1,)]
     versions = hostile_warehouse.sql(
-        "SELECT DISTINCT reader_version FROM quarantine.rejected_files"
+        "select distinct reader_version from quarantine.rejected_files"
     ).fetchall()
     assert versions == [(pipelines.readers.return_files.READER_VERSION,)]
 
@@ -594,7 +594,7 @@ def test_a_file_the_older_reader_quarantined_is_read_again_by_the_new_one(
 def findings(warehouse: duckdb.DuckDBPyConnection, check_name: str) -> list[dict[str, object]]:
     return (
         warehouse.sql(
-            "SELECT * FROM quality.dq_flags WHERE check_name = ? ORDER BY authority",
+            "select * from quality.dq_flags where check_name = ? order by authority",
             params=[check_name],
         )
         .pl()
@@ -609,8 +609,8 @@ def test_a_formula_with_no_saved_value_is_a_finding_naming_its_cell_and_in_a_tar
     assert finding["authority"] == "Formulashire" and finding["ref"] == "CYP-006"
     assert "q2 (cell I2: =H2*2)" in finding["message"]
     rejected = hostile_warehouse.sql(
-        "SELECT row_number, column_name, reason FROM quarantine.rejected_rows "
-        "WHERE file_path = 'formulas.xlsx'"
+        "select row_number, column_name, reason from quarantine.rejected_rows "
+        "where file_path = 'formulas.xlsx'"
     ).fetchall()
     assert [(row, column) for row, column, _ in rejected] == [(3, "target")]
     assert "target holds a formula with no saved value" in rejected[0][2]
@@ -620,11 +620,11 @@ def test_the_visible_sheet_is_read_and_which_sheet_and_why_is_recorded_and_found
     hostile_warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
     ((sheet, choice),) = hostile_warehouse.sql(
-        "SELECT sheet, sheet_choice FROM raw.return_files WHERE file_path = 'two-sheets.xlsx'"
+        "select sheet, sheet_choice from raw.return_files where file_path = 'two-sheets.xlsx'"
     ).fetchall()
     assert sheet == "Return (2)" and "the sheet named 'Return' is hidden" in choice
     assert hostile_warehouse.sql(
-        "SELECT q2 FROM raw.returns WHERE file_path = 'two-sheets.xlsx'"
+        "select q2 from raw.returns where file_path = 'two-sheets.xlsx'"
     ).fetchall() == [("42",)]
     (finding,) = findings(hostile_warehouse, "sheet_chosen")
     assert finding["authority"] == "Sheetshire"
@@ -635,8 +635,8 @@ def test_an_authority_in_capitals_is_the_same_authority_and_its_spelling_a_findi
     hostile_warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
     authorities = hostile_warehouse.sql(
-        "SELECT DISTINCT authority FROM marts.fct_indicator_observations "
-        "WHERE lower(authority) = 'redshire'"
+        "select distinct authority from marts.fct_indicator_observations "
+        "where lower(authority) = 'redshire'"
     ).fetchall()
     assert authorities == [("Redshire",)]
     (finding,) = findings(hostile_warehouse, "authority_spelling")

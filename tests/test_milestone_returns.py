@@ -89,9 +89,9 @@ def warehouse(crafted: RunOutcome):
 
 
 def test_a_milestone_return_is_told_apart_by_its_columns(warehouse) -> None:
-    kinds = warehouse.sql("SELECT DISTINCT return_kind FROM raw.return_files").fetchall()
+    kinds = warehouse.sql("select distinct return_kind from raw.return_files").fetchall()
     assert kinds == [("milestone",)]
-    (indicators,) = warehouse.sql("SELECT count(*) FROM validated.indicator_returns").fetchall()[0]
+    (indicators,) = warehouse.sql("select count(*) from validated.indicator_returns").fetchall()[0]
     assert indicators == 0
 
 
@@ -102,8 +102,8 @@ def test_every_milestone_row_is_loaded_or_quarantined_with_its_reason(crafted, w
         == crafted.counts["rows_valid"] + crafted.counts["rows_rejected"]
     )
     rejected = warehouse.sql(
-        "SELECT file_path, row_number, column_name, value, reason "
-        "FROM quarantine.rejected_rows ORDER BY row_number"
+        "select file_path, row_number, column_name, value, reason "
+        "from quarantine.rejected_rows order by row_number"
     ).fetchall()
     assert [r[:4] for r in rejected] == [
         ("q2/milestones.csv", 5, "progress", "maybe"),
@@ -117,8 +117,8 @@ def test_every_milestone_row_is_loaded_or_quarantined_with_its_reason(crafted, w
 
 def test_progress_is_read_from_symbols_and_words(warehouse) -> None:
     rows = warehouse.sql(
-        "SELECT reporting_period, milestone_ref, progress, progress_text, previous_progress "
-        "FROM marts.fct_milestone_progress ORDER BY reporting_period, milestone_ref"
+        "select reporting_period, milestone_ref, progress, progress_text, previous_progress "
+        "from marts.fct_milestone_progress order by reporting_period, milestone_ref"
     ).fetchall()
     assert rows == [
         (Q1, "P1.1", "on course", "✓", None),
@@ -133,10 +133,10 @@ def test_progress_is_read_from_symbols_and_words(warehouse) -> None:
 
 def test_objective_progress_counts_each_objective_department_and_the_total(warehouse):
     rows = warehouse.sql(
-        "SELECT summary_level, department, objective_ref, n_milestones, n_with_progress, "
+        "select summary_level, department, objective_ref, n_milestones, n_with_progress, "
         "n_on_course, pct_on_course, n_uncertain, pct_uncertain, n_not_achieved, "
-        "pct_not_achieved, n_no_progress FROM marts.mart_objective_progress "
-        "WHERE reporting_period = ? ORDER BY summary_level, department, objective_ref",
+        "pct_not_achieved, n_no_progress from marts.mart_objective_progress "
+        "where reporting_period = ? order by summary_level, department, objective_ref",
         params=[Q2],
     ).fetchall()
     # Q2 holds P1.1 and P1.2 (Early Help, CYP P1), both not achieved, and P2.1
@@ -149,8 +149,8 @@ def test_objective_progress_counts_each_objective_department_and_the_total(wareh
         ("total", None, None, 3, 2, 0, 0.0, 0, 0.0, 2, 100.0, 1),
     ]
     (q1_on_course,) = warehouse.sql(
-        "SELECT pct_on_course FROM marts.mart_objective_progress "
-        "WHERE reporting_period = ? AND summary_level = 'total'",
+        "select pct_on_course from marts.mart_objective_progress "
+        "where reporting_period = ? and summary_level = 'total'",
         params=[Q1],
     ).fetchall()[0]
     assert q1_on_course == pytest.approx(75.0)  # 3 of the 4 on course
@@ -158,8 +158,8 @@ def test_objective_progress_counts_each_objective_department_and_the_total(wareh
 
 def test_a_slip_from_on_course_and_a_dropped_milestone_are_flagged(warehouse) -> None:
     flags = warehouse.sql(
-        "SELECT reporting_period, ref, check_name, source_file_path, source_row_number "
-        "FROM quality.dq_flags WHERE check_name LIKE 'milestone%' ORDER BY ref"
+        "select reporting_period, ref, check_name, source_file_path, source_row_number "
+        "from quality.dq_flags where check_name like 'milestone%' order by ref"
     ).fetchall()
     assert flags == [
         (Q2, "P1.1", "milestone_slipped", "q2/milestones.csv", 2),
@@ -169,8 +169,8 @@ def test_a_slip_from_on_course_and_a_dropped_milestone_are_flagged(warehouse) ->
 
 def test_halton_sample_milestones_keep_their_commentary_whole(sample_warehouse) -> None:
     rows = sample_warehouse.sql(
-        "SELECT milestone_ref, progress, commentary FROM marts.fct_milestone_progress "
-        "WHERE authority = 'Halton' AND reporting_period = '2024-25 Q2' ORDER BY milestone_ref"
+        "select milestone_ref, progress, commentary from marts.fct_milestone_progress "
+        "where authority = 'Halton' and reporting_period = '2024-25 Q2' order by milestone_ref"
     ).fetchall()
     assert len(rows) == 51
     by_ref = {ref: (progress, commentary) for ref, progress, commentary in rows}
@@ -180,7 +180,7 @@ def test_halton_sample_milestones_keep_their_commentary_whole(sample_warehouse) 
     assert commentary.startswith("Attendances in the hub overall in the last 6 months")
     assert commentary.endswith("are being taken up.")
     (total, gaps) = sample_warehouse.sql(
-        "SELECT n_milestones, n_no_progress FROM marts.mart_objective_progress "
-        "WHERE authority = 'Halton' AND summary_level = 'total'"
+        "select n_milestones, n_no_progress from marts.mart_objective_progress "
+        "where authority = 'Halton' and summary_level = 'total'"
     ).fetchall()[0]
     assert (total, gaps) == (51, 51)

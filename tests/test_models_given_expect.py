@@ -43,9 +43,9 @@ def run_model(table: str, given: dict[str, list[dict[str, Any]]]) -> list[dict[s
         for input_table, given_frame in frames.items():
             frame = given_frame.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in missing)
             schema = input_table.split(".")[0]
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            connection.execute(f"create schema if not exists {schema}")
             connection.register("given_rows", frame)
-            connection.execute(f"CREATE TABLE {input_table} AS SELECT * FROM given_rows")
+            connection.execute(f"create table {input_table} as select * from given_rows")
             connection.unregister("given_rows")
         relation = connection.sql(model.sql)
         return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]

@@ -75,13 +75,13 @@ def write_folder(folder: Path) -> list[tuple[str, Path]]:
 def raw_tables(connection: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     return {
         "raw.returns": connection.sql(
-            "SELECT * EXCLUDE (loaded_at) FROM raw.returns ORDER BY file_path, row_number"
+            "select * exclude (loaded_at) from raw.returns order by file_path, row_number"
         ).pl(),
         "raw.return_files": connection.sql(
-            "SELECT * EXCLUDE (loaded_at) FROM raw.return_files ORDER BY file_path"
+            "select * exclude (loaded_at) from raw.return_files order by file_path"
         ).pl(),
         "quarantine.rejected_files": connection.sql(
-            "SELECT file_path, file_hash, reason FROM quarantine.rejected_files ORDER BY file_path"
+            "select file_path, file_hash, reason from quarantine.rejected_files order by file_path"
         ).pl(),
     }
 

@@ -104,8 +104,8 @@ LOST_TREND_ARROWS = {
 
 def period_rows(warehouse, columns: str) -> list[tuple]:
     return warehouse.sql(
-        f"SELECT ref, priority_number, {columns} FROM marts.fct_indicator_observations "
-        "WHERE in_return_for_period AND period_key = ?",
+        f"select ref, priority_number, {columns} from marts.fct_indicator_observations "
+        "where in_return_for_period and period_key = ?",
         params=[PERIOD],
     ).fetchall()
 
@@ -121,7 +121,7 @@ def tally(rows: list[tuple], categories: tuple[str, ...]) -> dict:
 
 def mart(warehouse, name: str, columns: str) -> dict:
     rows = warehouse.sql(
-        f"SELECT priority, {columns} FROM marts.{name} WHERE reporting_period = ?",
+        f"select priority, {columns} from marts.{name} where reporting_period = ?",
         params=[PERIOD],
     ).fetchall()
     return {priority: tuple(counts) for priority, *counts in rows}
@@ -241,15 +241,15 @@ def test_quartile_distribution_matches_table_4_3(sample_warehouse) -> None:
 
 def test_per_cents_are_unrounded_and_round_to_the_printed_ones(sample_warehouse) -> None:
     (pct_met, pct_within, pct_not_met) = sample_warehouse.sql(
-        "SELECT pct_met, pct_within, pct_not_met FROM marts.mart_priority_performance "
-        "WHERE reporting_period = ? AND priority = 2",
+        "select pct_met, pct_within, pct_not_met from marts.mart_priority_performance "
+        "where reporting_period = ? and priority = 2",
         params=[PERIOD],
     ).fetchall()[0]
     assert pct_met == pytest.approx(100 * 14 / 23)  # printed 61%
     assert (round(pct_met), round(pct_within), round(pct_not_met)) == (61, 17, 22)
     (pct_q1, pct_q4) = sample_warehouse.sql(
-        "SELECT pct_q1, pct_q4 FROM marts.mart_quartile_distribution "
-        "WHERE reporting_period = ? AND priority IS NULL",
+        "select pct_q1, pct_q4 from marts.mart_quartile_distribution "
+        "where reporting_period = ? and priority is null",
         params=[PERIOD],
     ).fetchall()[0]
     assert (round(pct_q1), round(pct_q4)) == (16, 35)  # printed 16% (7), 35% (15)
@@ -257,8 +257,8 @@ def test_per_cents_are_unrounded_and_round_to_the_printed_ones(sample_warehouse)
 
 def test_a_priority_with_no_quartiles_has_no_per_cents_rather_than_zero(sample_warehouse) -> None:
     row = sample_warehouse.sql(
-        "SELECT n_with_data, pct_q1 FROM marts.mart_quartile_distribution "
-        "WHERE reporting_period = ? AND priority = 3",
+        "select n_with_data, pct_q1 from marts.mart_quartile_distribution "
+        "where reporting_period = ? and priority = 3",
         params=[PERIOD],
     ).fetchall()[0]
     assert row == (0, None)

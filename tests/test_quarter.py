@@ -82,7 +82,7 @@ def test_the_sql_macros_and_quarter_are_the_same_ordinal_and_key() -> None:
         load_rule_macros(connection)
         for quarter in QUARTERS:
             index, start_year, number, key = connection.execute(
-                "SELECT rules.quarter_index($year, $number), "
+                "select rules.quarter_index($year, $number), "
                 "rules.quarter_index_start_year(rules.quarter_index($year, $number)), "
                 "rules.quarter_index_number(rules.quarter_index($year, $number)), "
                 "rules.quarter_period_key($year, $number)",

@@ -36,7 +36,7 @@ def correct(path: Path, ref: str, **cells: str) -> None:
 def marts_by_period(warehouse: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows = connection.sql(
-            "SELECT * FROM marts.mart_priority_performance ORDER BY reporting_period, priority"
+            "select * from marts.mart_priority_performance order by reporting_period, priority"
         ).fetchall()
     by_period: dict[str, list[tuple]] = {}
     for row in rows:
@@ -103,10 +103,10 @@ def test_a_quarter_whose_return_changed_is_brought_up_to_date_whichever_quarter_
     assert before_q4[4:7] == (13, 5, 18) and q4_priority_1[4:7] == (14, 5, 17)
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
         fact = connection.sql(
-            "SELECT count(*) FILTER (WHERE performance_status = 'met'), "
-            "count(*) FILTER (WHERE performance_status = 'not met') "
-            "FROM marts.fct_indicator_observations "
-            "WHERE period_key = '2021-22 Q4' AND in_return_for_period"
+            "select count(*) filter (where performance_status = 'met'), "
+            "count(*) filter (where performance_status = 'not met') "
+            "from marts.fct_indicator_observations "
+            "where period_key = '2021-22 Q4' and in_return_for_period"
         ).fetchall()
     assert fact == [(14, 17)]
 
@@ -115,12 +115,12 @@ def test_every_changed_figure_is_audited_with_the_files_it_came_from(corrected) 
     again, _ = corrected
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
         changes = connection.sql(
-            "SELECT ref, period_key, figure, old_value, new_value, old_source_file_hash, "
-            "new_source_file_hash, new_source_file_path FROM audit.observation_changes "
-            "ORDER BY ref, period_key, figure"
+            "select ref, period_key, figure, old_value, new_value, old_source_file_hash, "
+            "new_source_file_hash, new_source_file_path from audit.observation_changes "
+            "order by ref, period_key, figure"
         ).fetchall()
         versions = connection.sql(
-            "SELECT file_hash FROM raw.return_files WHERE file_path = ? ORDER BY loaded_at",
+            "select file_hash from raw.return_files where file_path = ? order by loaded_at",
             params=[PRIORITY_1_Q2.as_posix()],
         ).fetchall()
     cyp_012 = [c for c in changes if c[0] == "CYP-012"]
@@ -141,15 +141,15 @@ def test_the_fact_suite_validates_the_quarter_run_and_the_rows_its_new_files_gav
     again, _ = corrected
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
         (rows_checked,) = connection.sql(
-            "SELECT DISTINCT rows_checked FROM quality.expectation_results "
-            "WHERE suite = 'fct_indicator_observations'"
+            "select distinct rows_checked from quality.expectation_results "
+            "where suite = 'fct_indicator_observations'"
         ).fetchall()[0:1][0]
         total, run_or_new_files, from_outturn_file = connection.sql(
-            "WITH this_run AS (SELECT max(loaded_at) AS loaded_at FROM raw.return_files) "
-            "SELECT count(*), "
-            "count(*) FILTER (WHERE period_key = '2024-25 Q2' OR source_loaded_at = loaded_at), "
-            "count(*) FILTER (WHERE source_file_path = ? AND source_loaded_at = loaded_at) "
-            "FROM marts.fct_indicator_observations, this_run",
+            "with this_run as (select max(loaded_at) as loaded_at from raw.return_files) "
+            "select count(*), "
+            "count(*) filter (where period_key = '2024-25 Q2' or source_loaded_at = loaded_at), "
+            "count(*) filter (where source_file_path = ? and source_loaded_at = loaded_at) "
+            "from marts.fct_indicator_observations, this_run",
             params=[OUTTURN_2021_22.as_posix()],
         ).fetchall()[0]
     assert from_outturn_file > 0
@@ -160,7 +160,7 @@ def test_the_superseded_return_stays_in_raw(corrected) -> None:
     again, _ = corrected
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
         rows = connection.sql(
-            "SELECT q2 FROM raw.returns WHERE file_path = ? AND ref = 'CYP-012' ORDER BY loaded_at",
+            "select q2 from raw.returns where file_path = ? and ref = 'CYP-012' order by loaded_at",
             params=[PRIORITY_1_Q2.as_posix()],
         ).fetchall()
     assert rows == [("28",), ("31",)]
@@ -196,8 +196,8 @@ def test_a_quarter_run_before_any_return_arrived_flags_every_missing_return(
     assert outcome.published, outcome.summary()
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         missing = connection.sql(
-            "SELECT priority_number FROM quality.dq_flags WHERE check_name = 'missing_return' "
-            "AND reporting_period = '2024-25 Q3' ORDER BY 1"
+            "select priority_number from quality.dq_flags where check_name = 'missing_return' "
+            "and reporting_period = '2024-25 Q3' order by 1"
         ).fetchall()
     assert [p for (p,) in missing] == [1, 2, 3, 4, 5, 6]
     # The run's summary counts the findings of the quarter it ran, not the warehouse's.

@@ -105,8 +105,8 @@ def test_a_reader_sees_the_marts_numbers_in_each_table(
 ) -> None:
     columns = ", ".join(f"pct_{c}, n_{c}" for c in categories)
     marts_rows = sample_warehouse.sql(
-        f"SELECT n_with_data, {columns} FROM marts.{mart} "
-        "WHERE reporting_period = ? ORDER BY priority NULLS LAST",
+        f"select n_with_data, {columns} from marts.{mart} "
+        "where reporting_period = ? order by priority nulls last",
         params=[PERIOD],
     ).fetchall()
     seen = summary_rows(page, index)
@@ -137,8 +137,8 @@ def test_every_indicator_of_the_quarter_has_its_scorecard_row(page, sample_wareh
     refs = {
         ref
         for (ref,) in sample_warehouse.sql(
-            "SELECT ref FROM marts.fct_indicator_observations "
-            "WHERE period_key = ? AND in_return_for_period",
+            "select ref from marts.fct_indicator_observations "
+            "where period_key = ? and in_return_for_period",
             params=[PERIOD],
         ).fetchall()
     }
@@ -181,9 +181,9 @@ def test_the_workbook_holds_the_marts_numbers_with_frozen_headers(report_files, 
     assert sheet.freeze_panes == "A2"
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     expected = sample_warehouse.sql(
-        "SELECT priority, n_with_data, n_met, pct_met "
-        "FROM marts.mart_priority_performance WHERE reporting_period = ? "
-        "ORDER BY priority NULLS LAST",
+        "select priority, n_with_data, n_met, pct_met "
+        "from marts.mart_priority_performance where reporting_period = ? "
+        "order by priority nulls last",
         params=[PERIOD],
     ).fetchall()
     assert [(r[2], r[4], r[5], r[6]) for r in rows] == [

@@ -39,8 +39,8 @@ def read_sheet(outcome: RunOutcome, file_path: str) -> tuple[str, list[dict[str,
 def findings(outcome: RunOutcome, file_path: str) -> list[tuple]:
     with duckdb.connect(str(outcome.warehouse), read_only=True) as connection:
         return connection.sql(
-            "SELECT source_row_number::VARCHAR, observed, expected, message FROM quality.dq_flags "
-            "WHERE source_file_path = ? ORDER BY ALL",
+            "select source_row_number::varchar, observed, expected, message from quality.dq_flags "
+            "where source_file_path = ? order by all",
             params=[file_path],
         ).fetchall()
 
@@ -85,8 +85,8 @@ def test_a_runs_sheet_lists_each_finding_of_its_return_in_the_runs_words(
         returns_with_findings = [
             path
             for (path,) in connection.sql(
-                "SELECT DISTINCT source_file_path FROM quality.dq_flags "
-                "WHERE source_file_path IS NOT NULL ORDER BY 1"
+                "select distinct source_file_path from quality.dq_flags "
+                "where source_file_path is not null order by 1"
             ).fetchall()
         ]
     assert FIXED_RETURN in returns_with_findings

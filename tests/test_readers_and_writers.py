@@ -81,9 +81,9 @@ def published(sample_run: RunOutcome, tmp_path: Path) -> tuple[Path, Path]:
 def state(warehouse: Path) -> tuple[str, int]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         last_load, mart_met, _ = connection.sql(
-            "SELECT CAST(max(loaded_at) AS VARCHAR), "
-            "(SELECT sum(n_met) FROM marts.mart_priority_performance WHERE priority IS NULL), 0 "
-            "FROM raw.return_files"
+            "select cast(max(loaded_at) as varchar), "
+            "(select sum(n_met) from marts.mart_priority_performance where priority is null), 0 "
+            "from raw.return_files"
         ).fetchall()[0]
     return last_load, mart_met
 
@@ -160,7 +160,7 @@ def test_a_run_that_fails_a_blocking_check_leaves_the_published_warehouse_as_it_
     with duckdb.connect(str(warehouse.with_name("warehouse.build.duckdb")), read_only=True) as b:
         # What arrived is recorded in the build all the same: both versions of the return.
         assert b.sql(
-            "SELECT count(*) FROM raw.return_files WHERE file_path = ?",
+            "select count(*) from raw.return_files where file_path = ?",
             params=[PRIORITY_1_Q2.as_posix()],
         ).fetchall() == [(2,)]
 

@@ -52,10 +52,10 @@ def text_of(page: str) -> str:
 
 def test_the_rule_names_the_kind_of_target_it_chose(rules) -> None:
     kinds = rules.sql(
-        "SELECT rules.period_target_basis([NULL, 40, NULL, NULL]::DOUBLE[], 'snapshot', 6), "
-        "rules.period_target_basis([NULL, NULL, NULL, NULL]::DOUBLE[], 'cumulative', 6), "
-        "rules.period_target_basis([NULL, NULL, NULL, NULL]::DOUBLE[], 'snapshot', 6), "
-        "rules.period_target(170, [NULL, NULL, NULL, NULL]::DOUBLE[], 'cumulative', 6)"
+        "select rules.period_target_basis([null, 40, null, null]::double[], 'snapshot', 6), "
+        "rules.period_target_basis([null, null, null, null]::double[], 'cumulative', 6), "
+        "rules.period_target_basis([null, null, null, null]::double[], 'snapshot', 6), "
+        "rules.period_target(170, [null, null, null, null]::double[], 'cumulative', 6)"
     ).fetchall()[0]
     assert kinds == ("profiled", "pro rata", "annual", 85)
 
@@ -71,9 +71,9 @@ def test_each_scorecard_row_shows_the_target_its_status_was_judged_against(
         )
     )
     judged = sample_warehouse.sql(
-        "SELECT ref, period_target, period_target_basis, value_as_at_period_key "
-        "FROM marts.fct_indicator_observations "
-        "WHERE authority = 'St Helens' AND period_key = ? AND in_return_for_period",
+        "select ref, period_target, period_target_basis, value_as_at_period_key "
+        "from marts.fct_indicator_observations "
+        "where authority = 'St Helens' and period_key = ? and in_return_for_period",
         params=[PERIOD],
     ).fetchall()
     assert len(shown) == len(judged) == 94
@@ -220,10 +220,10 @@ def test_workbook_numeric_columns_hold_only_numbers(workbook, sample_warehouse) 
     notes = {row[header.index("Ref")]: row[header.index("Notes in place of a quarter's figure")]
              for row in rows}  # fmt: skip
     noted = sample_warehouse.sql(
-        "SELECT ref, period_key, value_note FROM marts.fct_indicator_observations "
-        "WHERE authority = 'St Helens' AND period_key IN ('2024-25 Q1', '2024-25 Q2') "
-        "AND value_note IS NOT NULL AND ref IN (SELECT ref FROM marts.fct_indicator_observations "
-        "WHERE authority = 'St Helens' AND period_key = ? AND in_return_for_period)",
+        "select ref, period_key, value_note from marts.fct_indicator_observations "
+        "where authority = 'St Helens' and period_key in ('2024-25 Q1', '2024-25 Q2') "
+        "and value_note is not null and ref in (select ref from marts.fct_indicator_observations "
+        "where authority = 'St Helens' and period_key = ? and in_return_for_period)",
         params=[PERIOD],
     ).fetchall()
     assert noted
@@ -310,11 +310,11 @@ def test_text_from_the_returns_is_escaped_on_the_data_quality_page(tmp_path) -> 
     warehouse = tmp_path / "warehouse.build.duckdb"
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute(
-            "CREATE SCHEMA quality; CREATE TABLE quality.dq_flags AS SELECT "
-            "$h AS authority, '2024-25 Q2' AS reporting_period, 1::SMALLINT AS priority_number, "
-            "$h AS ref, '2024-25 Q2' AS period_key, 'inconsistent_' || $h AS check_name, "
-            "'WARN' AS severity, $h AS message, $h AS observed, $h AS expected, "
-            "$h AS source_file_path, 3 AS source_row_number",
+            "create schema quality; create table quality.dq_flags as select "
+            "$h as authority, '2024-25 Q2' as reporting_period, 1::smallint as priority_number, "
+            "$h as ref, '2024-25 Q2' as period_key, 'inconsistent_' || $h as check_name, "
+            "'WARN' as severity, $h as message, $h as observed, $h as expected, "
+            "$h as source_file_path, 3 as source_row_number",
             {"h": HOSTILE},
         )
     page = write_quality_report(warehouse, tmp_path / "pages", "run", True, ["2024-25 Q2"])

@@ -14,13 +14,13 @@ NO_PROFILE = [None, None, None, None]
 
 
 def call(rules: duckdb.DuckDBPyConnection, expression: str, *params: object) -> object:
-    return rules.sql(f"SELECT {expression}", params=list(params)).fetchall()[0][0]
+    return rules.sql(f"select {expression}", params=list(params)).fetchall()[0][0]
 
 
 def period_target(rules, annual, profiled, measure_type, fiscal_month) -> float | None:
     return call(
         rules,
-        "rules.period_target(?::DOUBLE, ?::DOUBLE[], ?, ?)",
+        "rules.period_target(?::double, ?::double[], ?, ?)",
         annual,
         profiled,
         measure_type,
@@ -29,11 +29,11 @@ def period_target(rules, annual, profiled, measure_type, fiscal_month) -> float 
 
 
 def variance(rules, value, target, polarity) -> float | None:
-    return call(rules, "rules.variance_pct(?::DOUBLE, ?::DOUBLE, ?)", value, target, polarity)
+    return call(rules, "rules.variance_pct(?::double, ?::double, ?)", value, target, polarity)
 
 
 def status(rules, value, target, polarity) -> str | None:
-    return call(rules, "rules.performance_status(?::DOUBLE, ?::DOUBLE, ?)", value, target, polarity)
+    return call(rules, "rules.performance_status(?::double, ?::double, ?)", value, target, polarity)
 
 
 # 2024-25 Q2 (seed 003): ref, polarity, Q2 value, target, printed variance, status by the rules
@@ -145,7 +145,7 @@ def test_a_zero_target_has_no_per_cent_variance_but_is_met_on_the_right_side_of_
 def trend(rules, now, history, same_period_last_year, reported, polarity) -> dict:
     return call(
         rules,
-        "rules.trend_with_basis(?::DOUBLE, ?::DOUBLE, ?::DOUBLE, ?, ?)",
+        "rules.trend_with_basis(?::double, ?::double, ?::double, ?, ?)",
         now,
         history,
         same_period_last_year,

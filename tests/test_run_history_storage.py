@@ -43,9 +43,9 @@ def test_a_process_reading_many_runs_keeps_only_a_few_databases_open(tmp_path: P
     shards = [f"run-{number}" for number in range(ENGINES_KEPT + 5)]
     for shard in shards:
         with storage.run_connection(shard) as connection:
-            connection.exec_driver_sql("SELECT 1")
+            connection.exec_driver_sql("select 1")
     assert list(storage._engines) == shards[-ENGINES_KEPT:]
     storage.wipe()
     assert not set(storage._engines) & set(shards)
     with storage.run_connection(shards[0]) as connection:
-        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+        assert connection.exec_driver_sql("select 1").scalar() == 1

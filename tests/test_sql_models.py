@@ -45,7 +45,7 @@ def test_each_models_grain_names_columns_of_its_table(model, sample_warehouse) -
     columns = {
         name
         for (name,) in sample_warehouse.sql(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
             params=[model.layer, model.name],
         ).fetchall()
     }
@@ -82,10 +82,10 @@ def test_a_duplicate_grain_fails_the_models_step_and_nothing_downstream_is_built
     sql_dir = tmp_path / "sql"
     (sql_dir / "staging").mkdir(parents=True)
     (sql_dir / "staging" / "stg_twice.sql").write_text(
-        "-- grain: ref\nSELECT 'NI 1' AS ref UNION ALL SELECT 'NI 1' AS ref\n"
+        "-- grain: ref\nselect 'NI 1' as ref union all select 'NI 1' as ref\n"
     )
     (sql_dir / "staging" / "stg_reads_twice.sql").write_text(
-        "-- grain: ref\nSELECT DISTINCT ref FROM staging.stg_twice\n"
+        "-- grain: ref\nselect distinct ref from staging.stg_twice\n"
     )
     warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
     result = materialize(
@@ -101,7 +101,7 @@ def test_a_duplicate_grain_fails_the_models_step_and_nothing_downstream_is_built
     assert [e.step_key for e in result.get_step_failure_events()] == ["staging_models"]
     with duckdb.connect(str(warehouse.build_path)) as connection:
         built = {
-            name for (name,) in connection.sql("SELECT table_name FROM duckdb_tables()").fetchall()
+            name for (name,) in connection.sql("select table_name from duckdb_tables()").fetchall()
         }
     assert built == {"stg_twice"}
 

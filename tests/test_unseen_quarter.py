@@ -29,7 +29,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
 
 def mart(warehouse, name: str, columns: str) -> dict:
     rows = warehouse.sql(
-        f"SELECT priority, {columns} FROM marts.{name} WHERE reporting_period = ?",
+        f"select priority, {columns} from marts.{name} where reporting_period = ?",
         params=[PERIOD],
     ).fetchall()
     return {priority: tuple(counts) for priority, *counts in rows}
@@ -48,9 +48,9 @@ def test_priority_1s_difference_is_four_variances_printed_without_a_target(wareh
     # The report counts 18 (6 on, 11 off, 1 within); four of its rows print a
     # variance but no target, so the rules can give them no status.
     rows = warehouse.sql(
-        "SELECT ref, reported_variance_text FROM marts.fct_indicator_observations "
-        "WHERE period_key = ? AND priority_number = 1 AND in_return_for_period "
-        "AND annual_target IS NULL ORDER BY ref",
+        "select ref, reported_variance_text from marts.fct_indicator_observations "
+        "where period_key = ? and priority_number = 1 and in_return_for_period "
+        "and annual_target is null order by ref",
         params=[PERIOD],
     ).fetchall()
     assert rows == [("PH-04", "-20.00%"), ("PH-05", "-6.55%"), ("PH-15", "-11.35%"),
@@ -72,8 +72,8 @@ def test_priority_4s_arrows_contradict_its_own_summary(warehouse) -> None:
     # The summary says 0 improved, 11 worse, 1 the same; every arrow its scorecard
     # prints is sideways.
     arrows = warehouse.sql(
-        "SELECT DISTINCT reported_trend_text FROM marts.fct_indicator_observations "
-        "WHERE period_key = ? AND priority_number = 4 AND in_return_for_period",
+        "select distinct reported_trend_text from marts.fct_indicator_observations "
+        "where period_key = ? and priority_number = 4 and in_return_for_period",
         params=[PERIOD],
     ).fetchall()
     assert arrows == [("\u2194",)]
@@ -90,6 +90,6 @@ def test_quartiles_match_what_the_reports_prose_says(warehouse) -> None:
 
 def test_the_reports_extra_direction_of_travel_column_is_kept(warehouse) -> None:
     (extra,) = warehouse.sql(
-        "SELECT extra_columns FROM raw.returns WHERE ref = 'G&P-01'"
+        "select extra_columns from raw.returns where ref = 'G&P-01'"
     ).fetchall()[0]
     assert '"reported_direction_of_travel": "\u2193"' in extra

@@ -50,8 +50,8 @@ def validate_command(tmp_path: Path, capsys, monkeypatch, *arguments: str) -> tu
 def run_findings(warehouse: Path, file_path: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return connection.sql(
-            f"SELECT {FINDING_COLUMNS} FROM quality.dq_flags WHERE source_file_path = ? "
-            "ORDER BY ALL",
+            f"select {FINDING_COLUMNS} from quality.dq_flags where source_file_path = ? "
+            "order by all",
             params=[file_path],
         ).fetchall()
 
@@ -87,7 +87,7 @@ def test_a_bad_target_must_be_fixed_naming_row_column_value_and_the_runs_reason(
     )  # fmt: skip
     with duckdb.connect(str(slip_run.warehouse), read_only=True) as connection:
         [(row, column, value, reason)] = connection.sql(
-            "SELECT row_number, column_name, value, reason FROM quarantine.rejected_rows"
+            "select row_number, column_name, value, reason from quarantine.rejected_rows"
         ).fetchall()
     assert status == 1
     assert (row, column, value) == (3, "target", "seventy")

@@ -13,13 +13,13 @@ MARTS = [model for model in load_sql_models(SQL_DIR) if model.layer == "marts"]
 
 def test_every_mart_column_has_a_comment_in_the_warehouse(sample_warehouse) -> None:
     undescribed = sample_warehouse.sql(
-        "SELECT table_name, column_name FROM duckdb_columns() "
-        "WHERE schema_name = 'marts' AND coalesce(comment, '') = ''"
+        "select table_name, column_name from duckdb_columns() "
+        "where schema_name = 'marts' and coalesce(comment, '') = ''"
     ).fetchall()
     assert undescribed == []
     tables = dict(
         sample_warehouse.sql(
-            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts'"
+            "select table_name, comment from duckdb_tables() where schema_name = 'marts'"
         ).fetchall()
     )
     assert set(tables) == {model.name for model in MARTS}
@@ -28,8 +28,8 @@ def test_every_mart_column_has_a_comment_in_the_warehouse(sample_warehouse) -> N
 
 def test_a_columns_comment_is_the_one_beside_it_in_its_model(sample_warehouse) -> None:
     (comment,) = sample_warehouse.sql(
-        "SELECT comment FROM duckdb_columns() WHERE schema_name = 'marts' "
-        "AND table_name = 'fct_indicator_observations' AND column_name = 'value_as_at'"
+        "select comment from duckdb_columns() where schema_name = 'marts' "
+        "and table_name = 'fct_indicator_observations' and column_name = 'value_as_at'"
     ).fetchall()[0]
     model = next(m for m in MARTS if m.name == "fct_indicator_observations")
     assert comment == dict(model.column_descriptions)["value_as_at"]

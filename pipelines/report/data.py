@@ -52,7 +52,7 @@ TABLES_READ = (
 # letters, then each number as a number (P2 before P10, P1.2 before P1.10).
 NATURAL_ORDER = (
     "regexp_replace({column}, '[0-9]+', '', 'g'), "
-    "cast(regexp_extract_all({column}, '[0-9]+') AS INTEGER[]), {column}"
+    "cast(regexp_extract_all({column}, '[0-9]+') as integer[]), {column}"
 )
 
 
@@ -75,9 +75,9 @@ def authorities_with_period(connection: duckdb.DuckDBPyConnection, period: str) 
     return [
         authority
         for (authority,) in connection.sql(
-            "SELECT authority FROM marts.mart_priority_performance WHERE reporting_period = $p "
-            "UNION SELECT authority FROM marts.mart_objective_progress WHERE reporting_period = $p "
-            "ORDER BY authority",
+            "select authority from marts.mart_priority_performance where reporting_period = $p "
+            "union select authority from marts.mart_objective_progress where reporting_period = $p "
+            "order by authority",
             params={"p": period},
         ).fetchall()
     ]
@@ -118,10 +118,10 @@ def load_quarter(
     for key, (mart, _) in SUMMARY_TABLES.items():
         rows = _by_authority(
             connection,
-            f"SELECT * FROM marts.{mart} WHERE list_contains($authorities, authority) "
-            "AND (reporting_period = $period OR reporting_period = $year_earlier "
-            "AND priority IS NULL) "
-            "ORDER BY authority, reporting_period <> $period, priority NULLS LAST",
+            f"select * from marts.{mart} where list_contains($authorities, authority) "
+            "and (reporting_period = $period or reporting_period = $year_earlier "
+            "and priority is null) "
+            "order by authority, reporting_period <> $period, priority nulls last",
             params | {"year_earlier": year_earlier},
         )
         # The quarter's rows first, then the total a year earlier where held.
@@ -133,49 +133,49 @@ def load_quarter(
         authority: {row["priority_number"]: row["priority_name"] for row in rows}
         for authority, rows in _by_authority(
             connection,
-            "SELECT authority, priority_number, priority_name FROM marts.dim_priorities "
-            "WHERE list_contains($authorities, authority) AND priority_name IS NOT NULL",
+            "select authority, priority_number, priority_name from marts.dim_priorities "
+            "where list_contains($authorities, authority) and priority_name is not null",
             {"authorities": authorities},
         ).items()
     }
     scorecards = _by_authority(
         connection,
         """
-        WITH quarters AS (
-            SELECT authority, ref,
-                   list({'value': value, 'note': value_note} ORDER BY period_end) AS cells,
-                   list(period_key ORDER BY period_end) AS keys
-            FROM marts.fct_indicator_observations
-            WHERE list_contains($authorities, authority) AND period_type = 'quarter'
-              AND list_contains($quarters, period_key)
-            GROUP BY authority, ref
+        with quarters as (
+            select authority, ref,
+                   list({'value': value, 'note': value_note} order by period_end) as cells,
+                   list(period_key order by period_end) as keys
+            from marts.fct_indicator_observations
+            where list_contains($authorities, authority) and period_type = 'quarter'
+              and list_contains($quarters, period_key)
+            group by authority, ref
         ),
-        last_outturn AS (
-            SELECT authority, ref, value AS last_year_outturn
-            FROM marts.fct_indicator_observations
-            WHERE list_contains($authorities, authority) AND period_key = $last_year_end
+        last_outturn as (
+            select authority, ref, value as last_year_outturn
+            from marts.fct_indicator_observations
+            where list_contains($authorities, authority) and period_key = $last_year_end
         )
-        SELECT
+        select
             now.authority, now.priority_number, now.tier, now.ref, now.indicator,
             now.frequency, now.polarity, last_outturn.last_year_outturn, now.annual_target,
             -- The committee's report is the period as published: judged on the period's
             -- own returns, as the summary tables beside it count.
-            now.published_period_target AS period_target,
-            now.published_period_target_basis AS period_target_basis,
-            now.published_value_as_at AS value_as_at,
-            now.published_value_as_at_period_key AS value_as_at_period_key,
-            coalesce(now.published_value_as_at_period_key <> now.period_key, false) AS is_lagged,
-            now.published_variance_pct AS variance_pct,
-            now.published_performance_status AS performance_status,
-            now.published_trend AS trend, now.published_trend_basis AS trend_basis,
+            now.published_period_target as period_target,
+            now.published_period_target_basis as period_target_basis,
+            now.published_value_as_at as value_as_at,
+            now.published_value_as_at_period_key as value_as_at_period_key,
+            coalesce(now.published_value_as_at_period_key <> now.period_key, false) as is_lagged,
+            now.published_variance_pct as variance_pct,
+            now.published_performance_status as performance_status,
+            now.published_trend as trend, now.published_trend_basis as trend_basis,
             now.comparative_quartile, now.comparator_period, now.commentary,
-            quarters.cells AS quarter_cells, quarters.keys AS quarter_keys
-        FROM marts.fct_indicator_observations AS now
-        LEFT JOIN quarters USING (authority, ref)
-        LEFT JOIN last_outturn USING (authority, ref)
-        WHERE list_contains($authorities, now.authority) AND now.period_key = $period
-          AND now.in_return_for_period
-        ORDER BY now.authority, now.priority_number, coalesce(now.tier, 3), now.ref
+            quarters.cells as quarter_cells, quarters.keys as quarter_keys
+        from marts.fct_indicator_observations as now
+        left join quarters using (authority, ref)
+        left join last_outturn using (authority, ref)
+        where list_contains($authorities, now.authority) and now.period_key = $period
+          and now.in_return_for_period
+        order by now.authority, now.priority_number, coalesce(now.tier, 3), now.ref
         """,
         params | {"quarters": quarters, "last_year_end": Quarter(quarter.start_year - 1, 4).key},
     )
@@ -192,27 +192,27 @@ def load_quarter(
             ]  # fmt: skip
     findings = _by_authority(
         connection,
-        "SELECT authority, severity, priority_number, ref, check_name, message, "
-        "source_file_path, source_row_number FROM quality.dq_flags "
-        "WHERE list_contains($authorities, authority) AND reporting_period = $period "
-        "ORDER BY authority, CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARN' THEN 1 ELSE 2 END, "
+        "select authority, severity, priority_number, ref, check_name, message, "
+        "source_file_path, source_row_number from quality.dq_flags "
+        "where list_contains($authorities, authority) and reporting_period = $period "
+        "order by authority, case severity when 'ERROR' then 0 when 'WARN' then 1 else 2 end, "
         "priority_number, ref",
         params,
     )
     objective_progress = _by_authority(
         connection,
-        "SELECT * FROM marts.mart_objective_progress "
-        "WHERE list_contains($authorities, authority) AND reporting_period = $period "
-        "ORDER BY authority, summary_level = 'total', department NULLS LAST, "
-        f"objective_ref IS NULL, {NATURAL_ORDER.format(column='objective_ref')}",
+        "select * from marts.mart_objective_progress "
+        "where list_contains($authorities, authority) and reporting_period = $period "
+        "order by authority, summary_level = 'total', department nulls last, "
+        f"objective_ref is null, {NATURAL_ORDER.format(column='objective_ref')}",
         params,
     )
     milestones = _by_authority(
         connection,
-        "SELECT authority, department, objective_ref, milestone_ref, milestone, progress, "
-        "commentary FROM marts.fct_milestone_progress "
-        "WHERE list_contains($authorities, authority) AND reporting_period = $period "
-        "ORDER BY authority, department NULLS LAST, "
+        "select authority, department, objective_ref, milestone_ref, milestone, progress, "
+        "commentary from marts.fct_milestone_progress "
+        "where list_contains($authorities, authority) and reporting_period = $period "
+        "order by authority, department nulls last, "
         f"{NATURAL_ORDER.format(column='objective_ref')}, "
         f"{NATURAL_ORDER.format(column='milestone_ref')}",
         params,

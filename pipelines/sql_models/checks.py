@@ -44,8 +44,8 @@ def model_check_specs(model: SqlModel) -> list[AssetCheckSpec]:
 def check_grain(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> AssetCheckResult:
     grain = ", ".join(model.grain)
     duplicates = connection.sql(
-        f"SELECT {grain}, count(*) AS n_rows FROM {model.table} "
-        f"GROUP BY ALL HAVING count(*) > 1 ORDER BY n_rows DESC LIMIT 5"
+        f"select {grain}, count(*) as n_rows from {model.table} "
+        f"group by all having count(*) > 1 order by n_rows desc limit 5"
     ).fetchall()
     return AssetCheckResult(
         asset_key=model.key,
@@ -64,7 +64,7 @@ def grain_check_blocks(model: SqlModel) -> bool:
 
 def check_findings(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> AssetCheckResult:
     by_severity = dict(
-        connection.sql(f"SELECT severity, count(*) FROM {model.table} GROUP BY severity").fetchall()
+        connection.sql(f"select severity, count(*) from {model.table} group by severity").fetchall()
     )
     return AssetCheckResult(
         asset_key=model.key,

@@ -22,25 +22,25 @@ FINDINGS_TABLE = "dq_flags"
 
 # The findings contract: (column, type, description), in this order.
 FINDING_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("authority", "VARCHAR", "The council whose return the finding is about."),
-    ("reporting_period", "VARCHAR",
+    ("authority", "varchar", "The council whose return the finding is about."),
+    ("reporting_period", "varchar",
      "The reporting period of the return to put right, e.g. '2024-25 Q2'."),
-    ("priority_number", "SMALLINT",
+    ("priority_number", "smallint",
      "The strategy priority the indicator is filed under; NULL where there is none."),
-    ("ref", "VARCHAR",
+    ("ref", "varchar",
      "The indicator (or milestone) the finding is about; NULL for a whole return or file."),
-    ("period_key", "VARCHAR",
+    ("period_key", "varchar",
      "The period of the figure the finding is about; NULL where it is about the return."),
-    ("check_name", "VARCHAR", "The check that found it, e.g. 'reported_variance_mismatch'."),
-    ("severity", "VARCHAR",
+    ("check_name", "varchar", "The check that found it, e.g. 'reported_variance_mismatch'."),
+    ("severity", "varchar",
      "ERROR (the figure cannot be right, or a file must be resent), WARN (it needs a look or "
      "an explanation) or INFO (worth knowing: a cell that says nothing, a figure restated)."),
-    ("message", "VARCHAR", "What was found, in a sentence for the service lead."),
-    ("observed", "VARCHAR", "What the return says."),
-    ("expected", "VARCHAR", "What the check expected instead."),
-    ("source_file_path", "VARCHAR",
+    ("message", "varchar", "What was found, in a sentence for the service lead."),
+    ("observed", "varchar", "What the return says."),
+    ("expected", "varchar", "What the check expected instead."),
+    ("source_file_path", "varchar",
      "The return file to open, relative to the returns folder; NULL where none has arrived."),
-    ("source_row_number", "INTEGER", "The row of that file, as the spreadsheet numbers it."),
+    ("source_row_number", "integer", "The row of that file, as the spreadsheet numbers it."),
 )  # fmt: skip
 # A finding is one check's, about one row of one file (or one missing return) and period:
 # two findings of one check on one row are one finding.

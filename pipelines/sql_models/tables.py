@@ -47,18 +47,18 @@ def in_build_order(models: list[SqlModel]) -> list[SqlModel]:
 def build_table(
     connection: duckdb.DuckDBPyConnection, model: SqlModel, periods: list[str]
 ) -> MaterializeResult:
-    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
+    connection.execute(f"create schema if not exists {model.layer}")
     replaced: list[str] = []
     if model.partitioned_by:
         replaced = _replace_periods(connection, model, periods)
     else:
-        connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
+        connection.execute(f"create or replace table {model.table} as\n{model.sql}")
     _comment_on(connection, model)
-    (row_count,) = fetch_row(connection, f"SELECT count(*) FROM {model.table}")
+    (row_count,) = fetch_row(connection, f"select count(*) from {model.table}")
     types = dict(
         connection.sql(
-            "SELECT column_name, data_type FROM duckdb_columns() "
-            "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+            "select column_name, data_type from duckdb_columns() "
+            "where schema_name = ? and table_name = ? order by column_index",
             params=[model.layer, model.name],
         ).fetchall()
     )
@@ -91,11 +91,11 @@ def column_schema(model: SqlModel, types: dict[str, str]) -> TableSchema:
 def _comment_on(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
     """The same descriptions in the warehouse, for duckdb_tables() and duckdb_columns().
     One transaction: a commit per comment cost more than building most tables."""
-    comments = [f"COMMENT ON TABLE {model.table} IS {_sql_text(model.description)}"] + [
-        f"COMMENT ON COLUMN {model.table}.{column} IS {_sql_text(description)}"
+    comments = [f"comment on table {model.table} is {_sql_text(model.description)}"] + [
+        f"comment on column {model.table}.{column} is {_sql_text(description)}"
         for column, description in model.column_descriptions
     ]
-    connection.execute("BEGIN TRANSACTION;\n" + ";\n".join(comments) + ";\nCOMMIT")
+    connection.execute("begin transaction;\n" + ";\n".join(comments) + ";\ncommit")
 
 
 def _sql_text(text: str) -> str:
@@ -115,45 +115,45 @@ def _replace_periods(
     contradicts the fact table it counts. A period whose rows are unchanged is not
     touched."""
     column = model.partitioned_by
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE model_rows AS\n{model.sql}")
+    connection.execute(f"create or replace temp table model_rows as\n{model.sql}")
     exists = connection.sql(
-        "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        "select 1 from duckdb_tables() where schema_name = ? and table_name = ?",
         params=[model.layer, model.name],
     ).fetchall()
     if not exists or (
-        connection.sql(f"DESCRIBE {model.table}").fetchall()
-        != connection.sql("DESCRIBE model_rows").fetchall()
+        connection.sql(f"describe {model.table}").fetchall()
+        != connection.sql("describe model_rows").fetchall()
     ):
         # New, or its columns changed since it was built: every period is rebuilt rather
         # than some left in the old shape, in one statement. (Not inside a transaction:
         # a table created and filled in one showed its row count but not its rows to the
         # run's other connections, in DuckDB 2.0.0.)
-        connection.execute(f"CREATE OR REPLACE TABLE {model.table} AS SELECT * FROM model_rows")
+        connection.execute(f"create or replace table {model.table} as select * from model_rows")
         return [p for (p,) in connection.sql(
-            f"SELECT DISTINCT {column} FROM model_rows ORDER BY 1").fetchall()]  # fmt: skip
+            f"select distinct {column} from model_rows order by 1").fetchall()]  # fmt: skip
     changed = connection.sql(
         f"""
-        WITH built AS ({_period_fingerprints(column, "model_rows")}),
-        kept AS ({_period_fingerprints(column, model.table)})
-        SELECT {column} FROM built FULL JOIN kept USING ({column})
-        WHERE (built.fingerprint IS DISTINCT FROM kept.fingerprint)
+        with built as ({_period_fingerprints(column, "model_rows")}),
+        kept as ({_period_fingerprints(column, model.table)})
+        select {column} from built full join kept using ({column})
+        where (built.fingerprint is distinct from kept.fingerprint)
         """
     ).fetchall()
     replaced = sorted(set(periods) | {period for (period,) in changed})
-    connection.execute("BEGIN TRANSACTION")
+    connection.execute("begin transaction")
     try:
         connection.execute(
-            f"DELETE FROM {model.table} WHERE list_contains(?::VARCHAR[], {column})",
+            f"delete from {model.table} where list_contains(?::varchar[], {column})",
             [replaced],
         )
         connection.execute(
-            f"INSERT INTO {model.table} "
-            f"SELECT * FROM model_rows WHERE list_contains(?::VARCHAR[], {column})",
+            f"insert into {model.table} "
+            f"select * from model_rows where list_contains(?::varchar[], {column})",
             [replaced],
         )
-        connection.execute("COMMIT")
+        connection.execute("commit")
     except Exception:
-        connection.execute("ROLLBACK")
+        connection.execute("rollback")
         raise
     return replaced
 
@@ -165,6 +165,6 @@ def _period_fingerprints(column: str, table: str) -> str:
     comparing the rows themselves (EXCEPT ALL both ways) took six to nine times as long
     on the medium benchmark's marts and findings."""
     return (
-        f"SELECT {column}, (count(*), bit_xor(hash(t)), sum(hash(t)::HUGEINT)) AS fingerprint "
-        f"FROM {table} AS t GROUP BY {column}"
+        f"select {column}, (count(*), bit_xor(hash(t)), sum(hash(t)::hugeint)) as fingerprint "
+        f"from {table} as t group by {column}"
     )
