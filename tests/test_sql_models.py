@@ -135,6 +135,14 @@ def test_a_file_that_is_not_a_proper_model_is_refused(
         ("-- One row per a.\n-- grain: a\n-- owner: finance\n", "owner"),
         ("-- One row per a.\n-- grain: a\n--\n-- colour: blue\n", "colour"),
         ("-- Grain: a\n", "Grain"),
+        # Wherever a key-like line stands, it is a key, never prose.
+        ("-- One row per a.\n-- grain: a\n-- Partitioned on: reporting_period\n", "Partitioned on"),
+        ("-- One row per a, as\n-- grian: a\n", "grian"),
+        ("-- One row per a.\n-- grain: a\n\n-- partition by: reporting_period\n", "partition by"),
+        (
+            "-- One row per a.\n-- grain: a\n-- partitioned by on: reporting_period\n",
+            "partitioned by on",
+        ),
     ],
 )
 def test_a_header_with_an_unknown_key_fails_to_load_naming_the_file_and_the_key(
@@ -167,6 +175,11 @@ def test_a_misspelt_partitioned_by_fails_rather_than_leaving_the_model_unpartiti
 @pytest.mark.parametrize(
     ("header", "complaint"),
     [
+        (
+            "-- One row per period.\n-- grain: a\n-- partitioned by reporting_period\n",
+            "header key 'partitioned by' has no colon: write '-- partitioned by: reporting_period'",
+        ),
+        ("-- Grain a\n", "header key 'grain' has no colon"),
         ("-- grain: a\n-- grain: b\n", "states 'grain' twice"),
         ("-- grain: a\n-- partitioned by: a, b\n", "'partitioned by' takes one column"),
         ("-- grain: a,, b\n", "'grain' takes columns separated by commas"),

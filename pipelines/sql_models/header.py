@@ -1,17 +1,17 @@
 """A model's header comment is a contract: the keys it states are read strictly.
 
-The header is the comment lines a model file begins with. Each is either a key
-line or a line of the description:
+The header is the comment lines (and blank lines) a model file begins with, up
+to its first line of SQL. Each comment line is a key line or prose:
 
-- A key line is `-- key: value` at the start of a sentence, where the key is one
-  or two lower-case words (letters, digits, underscores) before the colon:
-  `-- grain: authority, ref, period_key`. The start of a sentence is the
-  header's first line, or a line after a blank `--` line, a key line or a line
-  ending a sentence (in `.`, `!` or `?`).
-- Every other line is the description, the table's comment in the warehouse:
-  so a sentence that wraps just before a colon (`-- published: each period`
-  after `-- ... as the reports publish it, as`) stays prose, and so does a
-  capitalised label (`-- With data: ...`).
+- A key line is `-- key: value` where the key is one to three words before the
+  colon and either the key is one of HEADER_KEYS, in any case, or the value is
+  a list of column names (`-- grain: authority, ref, period_key`,
+  `-- owner: finance`). Wherever it stands in the header, it is read as a key,
+  so it is never silently taken for prose.
+- Any other line is prose: a sentence that wraps just before a colon (`--
+  published: each period on its own returns`) or a capitalised label (`-- With
+  data: a value and a target`). The prose of the first block, up to the first
+  blank line, is the description: the table's comment in the warehouse.
 
 The keys (HEADER_KEYS):
 
@@ -21,9 +21,10 @@ The keys (HEADER_KEYS):
   whose rows belong to one (see tables.py).
 
 A key not in HEADER_KEYS (`-- partitioned_by:`, `-- grian:`), a known key
-written with capitals, a key stated twice or a value of the wrong shape is an
-error when the model is loaded, naming the file and the key: a misspelt key
-would otherwise silently become description, and its model, say, unpartitioned.
+written with capitals or without its colon (`-- partitioned by reporting_period`),
+a key stated twice or a value of the wrong shape is an error when the model is
+loaded, naming the file and the key: a misspelt key would otherwise silently
+become description, and its model, say, unpartitioned.
 """
 
 import re
@@ -36,8 +37,12 @@ GRAIN = "grain"
 PARTITIONED_BY = "partitioned by"
 HEADER_KEYS = (GRAIN, PARTITIONED_BY)
 
-_KEY_LINE = re.compile(r"^--\s*(?P<key>[A-Za-z][\w]*(?:\s+[A-Za-z][\w]*)?)\s*:\s*(?P<value>.*)$")
-_ENDS_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
+_KEY_LINE = re.compile(r"^--\s*(?P<key>[A-Za-z]\w*(?:\s+[A-Za-z]\w*){0,2})\s*:\s*(?P<value>.*)$")
+_COLUMN_LIST = re.compile(r"^\w+(?:\s*,\s*\w+)*$")
+_KEY_WITHOUT_COLON = re.compile(
+    r"^--\s*(?P<key>grain|partitioned\s+by)\s+(?P<value>\w+(?:\s*,\s*\w+)*)\s*$",
+    re.IGNORECASE,
+)
 _COLUMN = re.compile(r"^\w+$")
 
 
@@ -52,19 +57,25 @@ def read_header(path: Path, sql: str) -> Header:
     """The header comment of the model in `path`, its keys checked against the contract."""
     keys: dict[str, str] = {}
     description: list[str] = []
-    starts_sentence = True
+    in_first_block = True
     for line in sql.splitlines():
+        if not line.strip():
+            in_first_block = False
+            continue
         if not line.startswith("--"):
             break
-        text = line.removeprefix("--").strip()
-        match = _KEY_LINE.match(line) if starts_sentence else None
+        if missing_colon := _KEY_WITHOUT_COLON.match(line):
+            key = " ".join(missing_colon["key"].lower().split())
+            raise SqlModelError(
+                f"{path}: header key '{key}' has no colon: write "
+                f"'-- {key}: {missing_colon['value'].strip()}'"
+            )
+        match = _KEY_LINE.match(line)
         key = " ".join(match["key"].split()) if match else ""
-        if match and (key.islower() or key.lower() in HEADER_KEYS):
-            keys[key] = _checked_value(path, key, match["value"] or "", keys)
-            starts_sentence = True
-        else:
-            description.append(text)
-            starts_sentence = not text or bool(_ENDS_SENTENCE.search(text))
+        if match and (key.lower() in HEADER_KEYS or _COLUMN_LIST.match(match["value"].strip())):
+            keys[key] = _checked_value(path, key, match["value"], keys)
+        elif in_first_block:
+            description.append(line.removeprefix("--").strip())
     grain = keys.get(GRAIN)
     return Header(
         description="\n".join(description).strip(),
