@@ -625,3 +625,31 @@ def test_quartiles_are_counted_with_those_computed_under_each_judgement() -> Non
             counts("restated", None, 5, 3, 1, 1, 2, 1),
         ],
     )
+
+
+# --- The priorities' names ----------------------------------------------------------------
+
+
+POSITIVE_START = "Ensure children and young people have a positive start in life"
+
+
+def test_a_priority_takes_its_name_from_the_latest_return_even_within_one_year() -> None:
+    def indicator_year(ref: str, name: str, return_order: int) -> dict[str, Any]:
+        return {"authority": "St Helens", "ref": ref, "financial_year_start": 2024,
+                "priority_number": 1, "priority_name": name,
+                "attributes_from_return_order": return_order}  # fmt: skip
+
+    # Two returns of one year name priority 1 differently (the later one shortens it);
+    # a third gives only the number. Ordered by year alone, the choice was a tie.
+    rows = run_model(
+        "marts.dim_priorities",
+        {
+            "intermediate.int_indicator_years": [
+                indicator_year("CYP-006", POSITIVE_START, 2),
+                indicator_year("CYP-008A", "Children and young people", 3),
+                indicator_year("CYP-012", None, 4),
+            ]
+        },
+    )
+    expect(rows, [{"priority_number": 1, "priority_name": "Children and young people",
+                   "n_indicators": 3}])  # fmt: skip

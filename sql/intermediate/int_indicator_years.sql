@@ -29,7 +29,8 @@ select
     measure_type,
     annual_target,
     profiled_targets,
-    reporting_period as attributes_from_reporting_period
+    reporting_period as attributes_from_reporting_period,
+    return_order as attributes_from_return_order
 
 from ranked
 where return_recency = 1

@@ -6,7 +6,8 @@
 select
     authority,  -- The reporting council, as its returns name it.
     priority_number,  -- The strategy priority's number (1 to 6), which joins to the fact table.
-    arg_max(priority_name, financial_year_start) filter (where priority_name is not null)
+    -- By return_order, not by year: two returns of one year may name it differently.
+    arg_max(priority_name, attributes_from_return_order) filter (where priority_name is not null)
         as priority_name,  -- The priority's name, from the latest return that gave one.
     count(distinct ref) as n_indicators  -- How many indicators have reported under the priority.
 
