@@ -14,9 +14,13 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from pipelines.paths import SQL_DIR
 from pipelines.resources import Warehouse, fetch_row
+from pipelines.sql_models.checks import check_grain, model_check_specs
+from pipelines.sql_models.model_files import read_sql_model
 
 OBSERVATION_HISTORY = AssetKey(["audit", "observation_history"])
-FACT_TABLE = AssetKey(["marts", "fct_indicator_observations"])
+# Its lineage and grain are the increment's: the tables its SELECT reads, the grain its
+# header states, checked after every append like any model's.
+INCREMENT = read_sql_model(SQL_DIR / "audit" / "increments" / "observation_history.sql", "audit")
 
 HISTORY_DDL = """
 create schema if not exists audit;
@@ -41,24 +45,25 @@ create table if not exists audit.observation_history (
 
 @asset(
     key=OBSERVATION_HISTORY,
-    deps=[FACT_TABLE],
+    deps=sorted(INCREMENT.upstream - {OBSERVATION_HISTORY}, key=AssetKey.to_user_string),
+    check_specs=model_check_specs(INCREMENT),
     group_name="audit",
     description="Every state of each indicator period's value, targets and status, appended "
-    "whenever they change, with the run and the return they came from. Never rewritten. "
-    "Grain: authority, ref, period_key, recorded_at.",
+    "whenever they change, with the run and the return they came from. Never rewritten.",
     kinds={"duckdb", "sql"},
 )
 def observation_history(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    increment = (SQL_DIR / "audit" / "increments" / "observation_history.sql").read_text()
     recorded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with warehouse.connect() as connection:
         connection.execute(HISTORY_DDL)
         (before,) = fetch_row(connection, "select count(*) from audit.observation_history")
         connection.execute(
-            f"insert into audit.observation_history by name {increment}",
+            f"insert into audit.observation_history by name {INCREMENT.sql}",
             {"run_id": context.run.run_id, "recorded_at": recorded_at},
         )
         (after,) = fetch_row(connection, "select count(*) from audit.observation_history")
+        grain = check_grain(connection, INCREMENT)
     return MaterializeResult(
-        metadata={"states_recorded_this_run": after - before, "dagster/row_count": after}
+        metadata={"states_recorded_this_run": after - before, "dagster/row_count": after},
+        check_results=[grain],
     )

@@ -35,6 +35,7 @@ from dagster import (
 from pipelines.expectations_process import SuiteBatch, validate_batches
 from pipelines.paths import EXPECTATIONS_DIR
 from pipelines.resources import ExpectationSuites, Warehouse
+from pipelines.sql_models.model_files import tables_read_by
 
 # Great Expectations' own severities, and the Dagster check each one makes.
 CHECK_BY_SEVERITY = {
@@ -105,6 +106,11 @@ def build_expectation_checks(name: str, suites: list[Suite]) -> AssetChecksDefin
         AssetCheckSpec(
             name,
             asset=suite.asset_key,
+            # The other tables its batch reads, so the lineage shows what the suite rests on.
+            additional_deps=sorted(
+                tables_read_by(EXPECTATIONS_DIR / f"{suite.name}.sql") - {suite.asset_key},
+                key=AssetKey.to_user_string,
+            ),
             blocking=blocking,
             description=f"The {severity} expectations of schemas/expectations/{suite.name}.json"
             + (": a failure stops publication." if blocking else ": shown, never blocking."),

@@ -77,6 +77,16 @@ def read_sql_model(path: Path, layer: str) -> SqlModel:
     )
 
 
+def tables_read_by(path: Path) -> frozenset[AssetKey]:
+    """The tables the one SELECT in `path` reads: the lineage of SQL that is not a model's,
+    such as an expectation suite's batch."""
+    try:
+        query = sqlglot.parse_one(path.read_text(), read="duckdb")
+    except sqlglot.errors.ParseError as error:
+        raise SqlModelError(f"{path}: the SQL does not parse: {error}") from error
+    return _tables_read(query, path)
+
+
 def _tables_read(query: exp.Query, path: Path) -> frozenset[AssetKey]:
     cte_names = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
     upstream: set[AssetKey] = set()

@@ -2,6 +2,7 @@
 -- them: one row per authority, indicator and period whose value, targets or
 -- status differ from its latest recorded state, or that appeared, or that
 -- left the fact. Appended by assets/audit_trail.py, with the run's id and time.
+-- grain: authority, ref, period_key, recorded_at
 
 with now_judged as (
 
