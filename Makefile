@@ -33,6 +33,7 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint sql schemas/expectations
+	$(VENV)/bin/sqlfluff lint --rules CP01,CP02,CP03,CP04,CP05 benchmarks/reference.sql
 	$(VENV)/bin/python -m pipelines.lint_sql
 
 # Dagster's UI on http://127.0.0.1:3000: the assets, their lineage and checks,

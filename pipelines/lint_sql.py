@@ -16,7 +16,7 @@ convention, reference and structure rules. Capitalisation is the house style of
 sql/: keywords, functions, types and null/true/false in lower case, in the
 Python as in the .sql files.
 
-    python -m pipelines.lint_sql [PATH ...]   # default: pipelines assets schemas benchmarks
+    python -m pipelines.lint_sql [PATH ...]   # default: pipelines assets schemas benchmarks tests
 
 prints file:line: RULE: message for each finding and exits 1 if there is any.
 """
@@ -35,7 +35,7 @@ from pipelines.paths import PROJECT_ROOT
 # The calls that run a query, and which positional argument is the query.
 SQL_CALLS = {"execute": 0, "executemany": 0, "sql": 0, "fetch_row": 1, "_by_authority": 1}
 SQL_CONSTANT_SUFFIXES = ("_SQL", "_DDL")
-DEFAULT_FOLDERS = ("pipelines", "assets", "schemas", "benchmarks")
+DEFAULT_FOLDERS = ("pipelines", "assets", "schemas", "benchmarks", "tests")
 # Stands in for an f-string's hole: a name that parses wherever a table or column can go.
 HOLE = "fstring_hole"
 # DuckDB's positional parameter, which sqlfluff's duckdb dialect does not lex: linted as a

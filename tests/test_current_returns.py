@@ -1,4 +1,5 @@
-"""Which returns are current: what the folder holds now, whatever was loaded before."""
+"""Which returns are current: every file the folder has held, in its last readable version
+(staging.stg_current_return_files), not only what the folder holds now."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ def fact(warehouse, ref: str, period: str, columns: str) -> tuple:
 
 def test_one_row_per_authority_indicator_and_period(sample_warehouse) -> None:
     (rows, keys) = sample_warehouse.sql(
-        "select count(*), count(distinct (authority, ref, period_key)) "
+        "select count(*), count(distinct row(authority, ref, period_key)) "
         "from marts.fct_indicator_observations"
     ).fetchall()[0]
     assert rows == keys > 0

@@ -255,7 +255,8 @@ def test_a_later_run_judges_only_the_returns_new_to_it(
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         ((loaded_at,),) = connection.sql(
             "select distinct judged_at from validated.judged_files "
-            "where judged_at > (select min(judged_at) from validated.judged_files)"
+            "where judged_at > "
+            "(select min(earlier.judged_at) from validated.judged_files as earlier)"
         ).fetchall()
         judged_now = connection.sql(
             "select file_path from validated.judged_files where judged_at = ?", params=[loaded_at]

@@ -159,6 +159,39 @@ def test_of_two_current_milestone_returns_the_later_file_gives_the_milestone() -
     )
 
 
+def test_of_two_current_comparator_returns_the_later_file_gives_a_members_value() -> None:
+    def member(path: str, member_authority: str, value: float) -> dict[str, Any]:
+        return {"authority": "Testshire", "file_path": path, "file_hash": f"hash of {path}",
+                "row_number": 2, "financial_year_start": 2024, "reporting_quarter": 2,
+                "ref": "CYP-006", "comparator_group": "CIPFA nearest neighbours",
+                "comparator_period": "2022/23", "member_authority": member_authority,
+                "value": value}  # fmt: skip
+
+    rows = run_model(
+        "staging.stg_comparator_returns",
+        {
+            "staging.stg_current_return_files": [
+                # Loaded later, though its name sorts first: the order is file_order's.
+                current_file("a-resent.csv", 2),
+                current_file("z-first.csv", 1),
+            ],
+            "validated.comparator_returns": [
+                member("z-first.csv", "Redshire", 71.0),
+                member("a-resent.csv", "Redshire", 68.0),
+                # A member the later file leaves out keeps the earlier file's value.
+                member("z-first.csv", "Blueshire", 80.0),
+            ],
+        },
+    )
+    expect(
+        rows,
+        [
+            {"member_authority": "Redshire", "file_path": "a-resent.csv", "value": 68.0},
+            {"member_authority": "Blueshire", "file_path": "z-first.csv", "value": 80.0},
+        ],
+    )
+
+
 def test_of_two_returns_as_at_one_period_the_later_gives_the_indicators_scope() -> None:
     def staged(path: str, order: int, target: float) -> dict[str, Any]:
         return {"authority": "Testshire", "reporting_period": "2024-25 Q2", "ref": "CYP-006",

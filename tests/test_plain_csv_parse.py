@@ -1,5 +1,5 @@
 """Plain CSV returns are parsed many files at once, the rest one by one with read_return:
-both ways give the same raw tables, cell for cell (assets/raw_returns.py)."""
+both ways give the same raw tables, cell for cell (pipelines/readers/plain_csvs.py)."""
 
 from __future__ import annotations
 

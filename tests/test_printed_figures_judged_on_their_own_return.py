@@ -13,7 +13,8 @@ def test_each_printed_figure_finding_names_the_row_of_the_return_that_printed_it
     sample_warehouse,
 ) -> None:
     findings = sample_warehouse.sql(
-        "select flags.check_name, flags.reporting_period, flags.ref, returns.reporting_period "
+        "select flags.check_name, flags.reporting_period, flags.ref, "
+        "returns.reporting_period as return_reporting_period "
         "from quality.dq_flags as flags "
         "left join staging.stg_indicator_returns as returns "
         "on flags.source_file_path = returns.file_path "

@@ -222,8 +222,10 @@ def test_workbook_numeric_columns_hold_only_numbers(workbook, sample_warehouse) 
     noted = sample_warehouse.sql(
         "select ref, period_key, value_note from marts.fct_indicator_observations "
         "where authority = 'St Helens' and period_key in ('2024-25 Q1', '2024-25 Q2') "
-        "and value_note is not null and ref in (select ref from marts.fct_indicator_observations "
-        "where authority = 'St Helens' and period_key = ? and in_return_for_period)",
+        "and value_note is not null and ref in (select in_return.ref "
+        "from marts.fct_indicator_observations as in_return "
+        "where in_return.authority = 'St Helens' and in_return.period_key = ? "
+        "and in_return.in_return_for_period)",
         params=[PERIOD],
     ).fetchall()
     assert noted

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -218,7 +218,15 @@ def reporting_periods_typed_in(paths: list[Path]) -> set[str]:
 class PlainCsv:
     """A CSV return that looks plain enough for one parse of many files to read it as
     read_return would: UTF-8, its header on the first line naming contract columns only,
-    no blank line. The parse checks each line below (raw_returns: plain_lines)."""
+    no blank line. The parse checks each line below (plain_csvs.plain_lines)."""
+
+    # What read_return would record of such a file beside its rows: a CSV has no sheet
+    # to choose and no formulas.
+    file_format: ClassVar[str] = "csv"
+    sheet: ClassVar[str | None] = None
+    header_row: ClassVar[int] = 1
+    sheet_choice: ClassVar[str | None] = None
+    formula_cells: ClassVar[tuple[FormulaCell, ...]] = ()
 
     kind: ReturnKind
     columns: tuple[str, ...]  # the contract column of each header cell, in order

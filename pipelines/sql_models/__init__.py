@@ -1,6 +1,7 @@
-"""Steps 3 to 6, the SQL models: each file under sql/staging, sql/intermediate,
-sql/marts and sql/quality is one `SELECT`, materialised as a table in the DuckDB
-schema named by its folder, and one Dagster asset (assets/sql_models.py).
+"""Steps 3 to 6 and the audit, the SQL models: each file under sql/staging,
+sql/intermediate, sql/marts, sql/quality and sql/audit is one `SELECT`, materialised as a
+table in the DuckDB schema named by its folder, and one Dagster asset
+(assets/sql_models.py).
 
 One module per job, in the order a model meets them:
 

@@ -8,11 +8,12 @@
 -- A comparator return lists, per indicator, comparator group and comparator
 -- period, every member authority of the group with its value; the authority
 -- whose return it is should be one of them. Each return's groups are computed
--- from that return's own rows. Only members with a value count: they make the
--- group's size and statistics, and only they are ranked and quartiled. A group
--- with fewer than four of them has no quartile. Where the authority is not a
--- member, or its value is blank, it has no rank and no quartile; the group's
--- statistics still stand.
+-- from the authority's current comparator rows for that period: a member given
+-- in two of its returns is taken from the later file (stg_comparator_returns).
+-- Only members with a value count: they make the group's size and statistics,
+-- and only they are ranked and quartiled. A group with fewer than four of them
+-- has no quartile. Where the authority is not a member, or its value is blank, it
+-- has no rank and no quartile; the group's statistics still stand.
 
 with comparator_rows as (
 
