@@ -122,7 +122,8 @@ def write_return(
     for indicator in catalogue:
         target = indicator.level * (0.85 + 0.1 * (authority % 3))
         last_outturn = value_at(indicator, authority, year - 1, 4, 1)
-        comparison_year = f"{year - 2}/{(year - 1) % 100:02d}"
+        # Two years back, as returns type a comparator period: 2022/23.
+        comparison_year = quarter.year_earlier().year_earlier().financial_year.replace("-", "/")
         cells: dict[str, str] = {}
         for q in range(1, quarter.number + 1):
             revision = 1.03 if q < quarter.number and rng.random() < 0.02 else 1.0

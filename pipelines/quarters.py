@@ -117,6 +117,10 @@ class Quarter:
     def year_earlier(self) -> Quarter:
         return Quarter(self.start_year - 1, self.number)
 
+    def year_end(self) -> Quarter:
+        """The last quarter of this quarter's financial year: its outturn."""
+        return Quarter(self.start_year, 4)
+
     def year_to_date(self) -> list[Quarter]:
         """The quarters of the financial year up to and including this one."""
         return [Quarter(self.start_year, number) for number in range(1, self.number + 1)]

@@ -75,7 +75,7 @@ def cells_of_return(indicator: Indicator, index: int) -> dict[str, str]:
         value = FIRST_VALUES[indicator][i]
         cell = QUARTER_CELLS[PERIODS[i][1] - 1]
         if indicator is LAGGED and i == index:
-            cells[cell] = f"To be reported in Q{quarter % 4 + 1}"
+            cells[cell] = f"To be reported in {Quarter(year, quarter).next().name}"
         elif indicator is REVISED and i < index:
             cells[cell] = str(value + 5)  # revised by the next return, and so printed after
         else:

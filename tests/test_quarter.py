@@ -70,6 +70,7 @@ def test_quarters_order_as_dates_and_step_across_the_year_end() -> None:
     assert Quarter(2024, 2).year_earlier() == Quarter(2023, 2)
     assert Quarter(2024, 3).year_to_date() == [Quarter(2024, 1), Quarter(2024, 2), Quarter(2024, 3)]
     assert Quarter(2024, 1).next().index == Quarter(2024, 1).index + 1
+    assert Quarter(2024, 2).year_end() == Quarter(2024, 4)
 
 
 def test_a_year_has_four_quarters() -> None:
@@ -91,6 +92,22 @@ def test_the_sql_macros_and_quarter_are_the_same_ordinal_and_key() -> None:
             assert (index, start_year, number, key) == (
                 quarter.index, quarter.start_year, quarter.number, quarter.key,
             )  # fmt: skip
+
+
+def test_a_month_inside_a_quarter_has_no_quarter_of_its_own_to_compare_with() -> None:
+    with duckdb.connect() as connection:
+        load_rule_macros(connection)
+        months = connection.execute(
+            "select fiscal_month, rules.quarter_of_month(fiscal_month), "
+            "rules.quarter_containing_month(fiscal_month), "
+            "rules.year_earlier_quarter_key(2024, fiscal_month), "
+            "rules.quarter_end_month(rules.quarter_containing_month(fiscal_month)) "
+            "from range(1, 13) as months(fiscal_month) order by fiscal_month"
+        ).fetchall()
+    assert months[3:6] == [
+        (4, None, 2, None, 6), (5, None, 2, None, 6), (6, 2, 2, Quarter(2023, 2).key, 6),
+    ]  # fmt: skip
+    assert [key for *_, key, _ in months if key] == [Quarter(2023, n).key for n in range(1, 5)]
 
 
 def gate_reporting_period(cells: list[str]) -> pl.DataFrame:

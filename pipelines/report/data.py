@@ -59,16 +59,22 @@ NATURAL_ORDER = (
 @dataclass
 class QuarterlyReportData:
     authority: str
-    reporting_period: str
-    year_earlier_period: str
+    quarter: Quarter
     priority_names: dict[int, str]
     tables: dict[str, list[dict]]  # by SUMMARY_TABLES key: a row per priority, total last
     tables_year_earlier: dict[str, dict | None]  # the total rows a year earlier, if held
     scorecard: list[dict]  # a row per indicator, by priority, tier 1 then 2
-    quarters_so_far: list[str]  # the reporting periods of the year up to this one
     findings: list[dict] = field(default_factory=list)
     objective_progress: list[dict] = field(default_factory=list)  # by department, objective
     milestones: list[dict] = field(default_factory=list)  # a row per milestone, by objective
+
+    @property
+    def reporting_period(self) -> str:
+        return self.quarter.key
+
+    @property
+    def year_earlier_period(self) -> str:
+        return self.quarter.year_earlier().key
 
 
 def authorities_with_period(connection: duckdb.DuckDBPyConnection, period: str) -> list[str]:
@@ -177,7 +183,7 @@ def load_quarter(
           and now.in_return_for_period
         order by now.authority, now.priority_number, coalesce(now.tier, 3), now.ref
         """,
-        params | {"quarters": quarters, "last_year_end": Quarter(quarter.start_year - 1, 4).key},
+        params | {"quarters": quarters, "last_year_end": quarter.year_earlier().year_end().key},
     )
     for rows in scorecards.values():
         for row in rows:
@@ -220,13 +226,11 @@ def load_quarter(
     return [
         QuarterlyReportData(
             authority=authority,
-            reporting_period=period,
-            year_earlier_period=year_earlier,
+            quarter=quarter,
             priority_names=names.get(authority, {}),
             tables={key: tables[key].get(authority, []) for key in SUMMARY_TABLES},
             tables_year_earlier={key: earlier[key].get(authority) for key in SUMMARY_TABLES},
             scorecard=scorecards.get(authority, []),
-            quarters_so_far=quarters,
             findings=findings.get(authority, []),
             objective_progress=objective_progress.get(authority, []),
             milestones=milestones.get(authority, []),

@@ -236,8 +236,8 @@ def render(data: QuarterlyReportData) -> str:
         requires_improvement=[
             _bullet_view(row) for row in data.scorecard if row["performance_status"] == "not met"
         ],
-        quarter_labels=[Quarter.parse(key).name for key in data.quarters_so_far],
-        last_year=data.year_earlier_period[:7],
-        this_year=data.reporting_period[:7],
+        quarter_labels=[quarter.name for quarter in data.quarter.year_to_date()],
+        last_year=data.quarter.year_earlier().financial_year,
+        this_year=data.quarter.financial_year,
         status_labels=STATUS_LABELS,
     )

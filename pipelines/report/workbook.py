@@ -24,7 +24,6 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from pipelines.quarters import Quarter
 from pipelines.report.data import SUMMARY_TABLES, QuarterlyReportData
 from pipelines.report.html import STATUS_LABELS, TREND_LABELS, target_kind
 
@@ -141,12 +140,12 @@ def write_workbook(data: QuarterlyReportData, path: Path) -> None:
             )
         sheet.finish()
 
-    quarter_labels = [Quarter.parse(key).name for key in data.quarters_so_far]
+    quarter_labels = [quarter.name for quarter in data.quarter.year_to_date()]
     scorecard = _Sheet(workbook, "Scorecard", [
         Column("Priority", "0"), Column("Priority name", wrapped=True), Column("Tier", "0"),
         Column("Ref"), Column("Indicator", wrapped=True), Column("Higher or lower is better"),
-        Column(f"{data.year_earlier_period[:7]} outturn", "General"),
-        Column(f"{data.reporting_period[:7]} annual target", "General"),
+        Column(f"{data.quarter.year_earlier().financial_year} outturn", "General"),
+        Column(f"{data.quarter.financial_year} annual target", "General"),
         *(Column(label, "General") for label in quarter_labels),
         Column("Notes in place of a quarter's figure", wrapped=True),
         Column("Value judged", "General"), Column("Target judged against", "General"),

@@ -16,7 +16,7 @@ with reporting_periods as (
         reporting_period as period_key,
         'quarter' as period_type,
         financial_year_start,
-        reporting_quarter * 3 as fiscal_month,
+        rules.quarter_end_month(reporting_quarter) as fiscal_month,
         reporting_period_end as period_end
 
     from intermediate.int_return_indicators

@@ -92,13 +92,13 @@ year_earlier_periods as (
         as_at.authority,
         as_at.reporting_period,
         as_at.ref,
-        rules.quarter_period_key(
-            return_indicators.financial_year_start - 1, as_at.value_as_at_fiscal_month // 3
+        rules.year_earlier_quarter_key(
+            return_indicators.financial_year_start, as_at.value_as_at_fiscal_month
         ) as year_earlier_period_key
 
     from as_at
     inner join return_indicators using (authority, reporting_period, ref)
-    where as_at.value_as_at_fiscal_month % 3 = 0
+    where rules.quarter_of_month(as_at.value_as_at_fiscal_month) is not null
 
 ),
 

@@ -25,6 +25,24 @@ create or replace macro rules.quarter_index_start_year(ordinal) as
 create or replace macro rules.quarter_index_number(ordinal) as
     ordinal % 4 + 1;
 
+-- A quarter and the fiscal months: quarter 2 ends at month 6 and holds months 4 to 6.
+create or replace macro rules.quarter_end_month(quarter) as
+    quarter * 3;
+
+-- The quarter a fiscal month ends (6 -> 2), NULL for a month inside a quarter (5): a
+-- value as at month 5 has no quarter of its own to be compared or profiled by.
+create or replace macro rules.quarter_of_month(fiscal_month) as
+    case when fiscal_month % 3 = 0 then fiscal_month // 3 end;
+
+-- The quarter a fiscal month falls in: 4, 5 and 6 -> 2.
+create or replace macro rules.quarter_containing_month(fiscal_month) as
+    (fiscal_month + 2) // 3;
+
+-- The key of the quarter a year before the one fiscal_month ends: 2024, 6 -> '2023-24 Q2';
+-- NULL for a month inside a quarter, so it matches no quarter.
+create or replace macro rules.year_earlier_quarter_key(start_year, fiscal_month) as
+    rules.quarter_period_key(start_year - 1, rules.quarter_of_month(fiscal_month));
+
 -- The last day of a fiscal month: 2024, 6 -> 2024-09-30.
 create or replace macro rules.fiscal_month_end(start_year, fiscal_month) as
     last_day(make_date(
@@ -36,6 +54,7 @@ create or replace macro rules.fiscal_month_end(start_year, fiscal_month) as
 -- The key of any period: a quarter's '2024-25 Q2', a month's ISO '2024-09'.
 create or replace macro rules.period_key(period_type, start_year, fiscal_month) as
     case period_type
-        when 'quarter' then rules.quarter_period_key(start_year, fiscal_month // 3)
+        when 'quarter'
+            then rules.quarter_period_key(start_year, rules.quarter_of_month(fiscal_month))
         when 'month' then strftime(rules.fiscal_month_end(start_year, fiscal_month), '%Y-%m')
     end;

@@ -13,7 +13,7 @@ create schema if not exists rules;
 -- 'pro rata' or 'annual'.
 create or replace macro rules.period_target_basis(profiled_targets, measure_type, fiscal_month) as
     case
-        when fiscal_month % 3 = 0 and profiled_targets[fiscal_month // 3] is not null
+        when profiled_targets[rules.quarter_of_month(fiscal_month)] is not null
             then 'profiled'
         when measure_type = 'cumulative' then 'pro rata'
         else 'annual'
@@ -23,7 +23,7 @@ create or replace macro rules.period_target(
     annual_target, profiled_targets, measure_type, fiscal_month
 ) as
     case rules.period_target_basis(profiled_targets, measure_type, fiscal_month)
-        when 'profiled' then profiled_targets[fiscal_month // 3]
+        when 'profiled' then profiled_targets[rules.quarter_of_month(fiscal_month)]
         when 'pro rata' then annual_target * fiscal_month / 12
         else annual_target
     end;

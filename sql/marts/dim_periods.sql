@@ -7,7 +7,7 @@ select distinct
     period_type,  -- 'quarter' or 'month'.
     rules.financial_year_label(financial_year_start) as financial_year,  -- The financial year (April to March) the period falls in, e.g. '2024-25'.
     financial_year_start,  -- The calendar year the financial year starts in: 2024 for 2024-25.
-    (fiscal_month + 2) // 3 as fiscal_quarter,  -- The quarter of the financial year: 1 (April to June) to 4 (January to March).
+    rules.quarter_containing_month(fiscal_month) as fiscal_quarter,  -- The quarter of the financial year: 1 (April to June) to 4 (January to March).
     case when period_type = 'month' then fiscal_month end as fiscal_month,  -- For a month, its month of the financial year (1 is April); NULL for a quarter.
     case period_type
         when 'quarter' then rules.fiscal_month_end(financial_year_start, fiscal_month - 3) + 1

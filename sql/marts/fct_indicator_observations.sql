@@ -150,9 +150,8 @@ joined as (
     left join intermediate.int_indicator_values_as_published as year_earlier_published
         on as_published.authority = year_earlier_published.authority
         and as_published.ref = year_earlier_published.ref
-        and as_published.value_as_at_fiscal_month % 3 = 0
-        and year_earlier_published.reporting_period = rules.quarter_period_key(
-            values_as_at.financial_year_start - 1, as_published.value_as_at_fiscal_month // 3
+        and year_earlier_published.reporting_period = rules.year_earlier_quarter_key(
+            values_as_at.financial_year_start, as_published.value_as_at_fiscal_month
         )
     -- A lagged value is compared with the same point a year before the value's
     -- own period, not the row's.

@@ -40,7 +40,7 @@ latest_positions as (
     from positions
     qualify row_number() over (
         partition by authority, ref, comparator_group, comparator_period
-        order by reporting_period desc
+        order by rules.quarter_index(financial_year_start, reporting_quarter) desc
     ) = 1
 
 ),

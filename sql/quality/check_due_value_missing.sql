@@ -23,4 +23,4 @@ from marts.fct_indicator_observations
 where in_return_for_period
     and value is null
     and value_note is null
-    and rules.is_due(frequency, fiscal_month // 3)
+    and rules.is_due(frequency, rules.quarter_of_month(fiscal_month))

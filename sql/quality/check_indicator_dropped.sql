@@ -25,13 +25,17 @@ dropped as (
     inner join priorities_arrived as now
         on previous.authority = now.authority
         and previous.financial_year_start = now.financial_year_start
-        and previous.reporting_quarter + 1 = now.reporting_quarter
+        and rules.quarter_index(previous.financial_year_start, previous.reporting_quarter) + 1
+            = rules.quarter_index(now.financial_year_start, now.reporting_quarter)
         and previous.priority_number = now.priority_number
     anti join scope as current_scope
         on previous.authority = current_scope.authority
         and previous.ref = current_scope.ref
         and previous.financial_year_start = current_scope.financial_year_start
-        and previous.reporting_quarter + 1 = current_scope.reporting_quarter
+        and rules.quarter_index(previous.financial_year_start, previous.reporting_quarter) + 1
+            = rules.quarter_index(
+                current_scope.financial_year_start, current_scope.reporting_quarter
+            )
 
 )
 

@@ -14,6 +14,13 @@ with restated as (
 
 ),
 
+return_quarters as (
+
+    select distinct reporting_period, financial_year_start, reporting_quarter
+    from staging.stg_indicator_returns
+
+),
+
 changed_by as (
 
     select
@@ -27,9 +34,14 @@ changed_by as (
         on restated.authority = observations.authority
         and restated.ref = observations.ref
         and restated.value_as_at_period_key = observations.period_key
+    inner join return_quarters as changed_in
+        on observations.source_reporting_period = changed_in.reporting_period
     -- A value from an earlier return is history the period's own return left
     -- out, not a restatement.
-    where observations.source_reporting_period > restated.period_key
+    where rules.quarter_index(changed_in.financial_year_start, changed_in.reporting_quarter)
+        > rules.quarter_index(
+            restated.financial_year_start, rules.quarter_of_month(restated.fiscal_month)
+        )
 
 )
 

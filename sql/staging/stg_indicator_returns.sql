@@ -43,7 +43,9 @@ select
     rules.quarter_period_key(financial_year_start, reporting_quarter) as reporting_period,
     financial_year_start,
     reporting_quarter,
-    rules.fiscal_month_end(financial_year_start, reporting_quarter * 3) as reporting_period_end,
+    rules.fiscal_month_end(
+        financial_year_start, rules.quarter_end_month(reporting_quarter)
+    ) as reporting_period_end,
     return_orders.return_order,
     priority_number,
     priority_name,
