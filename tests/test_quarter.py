@@ -98,11 +98,11 @@ def test_a_month_inside_a_quarter_has_no_quarter_of_its_own_to_compare_with() ->
     with duckdb.connect() as connection:
         load_rule_macros(connection)
         months = connection.execute(
-            "select fiscal_month, rules.quarter_of_month(fiscal_month), "
-            "rules.quarter_containing_month(fiscal_month), "
-            "rules.year_earlier_quarter_key(2024, fiscal_month), "
-            "rules.quarter_end_month(rules.quarter_containing_month(fiscal_month)) "
-            "from range(1, 13) as months(fiscal_month) order by fiscal_month"
+            "select months.fiscal_month, rules.quarter_of_month(months.fiscal_month), "
+            "rules.quarter_containing_month(months.fiscal_month), "
+            "rules.year_earlier_quarter_key(2024, months.fiscal_month), "
+            "rules.quarter_end_month(rules.quarter_containing_month(months.fiscal_month)) "
+            "from range(1, 13) as months(fiscal_month) order by months.fiscal_month"
         ).fetchall()
     assert months[3:6] == [
         (4, None, 2, None, 6), (5, None, 2, None, 6), (6, 2, 2, Quarter(2023, 2).key, 6),
