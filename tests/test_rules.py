@@ -194,3 +194,15 @@ def test_a_negative_target_keeps_positive_variance_meaning_better(rules) -> None
     assert variance(rules, -5, -10, "Higher") == pytest.approx(50)
     assert status(rules, -5, -10, "Higher") == "met"
     assert status(rules, -15, -10, "Higher") == "not met"
+
+
+def test_a_summarys_share_is_a_per_cent_of_the_indicators_with_data_and_none_of_none(
+    rules,
+) -> None:
+    def per_cent(part: int, whole: int) -> float | None:
+        return rules.execute("select rules.per_cent(?, ?)", [part, whole]).fetchone()[0]
+
+    # A priority with 7 of 12 indicators met prints 58%: unrounded here, 58.33...
+    assert per_cent(7, 12) == pytest.approx(58.3333, abs=0.0001)
+    assert per_cent(12, 12) == 100.0
+    assert per_cent(0, 0) is None

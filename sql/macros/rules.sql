@@ -42,6 +42,11 @@ create or replace macro rules.variance_pct(value, target, polarity) as
         when polarity = 'Lower' then (target - value) * 100 / abs(target)
     end;
 
+-- A summary's share: part of whole in per cent, 0-100, unrounded (the reports
+-- round when they print); no share of nothing.
+create or replace macro rules.per_cent(part, whole) as
+    100.0 * part / nullif(whole, 0);
+
 -- Performance against target: variance >= 0 'met' (green), -5 <= variance < 0
 -- 'within' 95% of target (amber), below -5 'not met' (red). No value or no
 -- target: no status. A zero target has no 5% band: a value on the right side

@@ -55,11 +55,11 @@ select
     n_milestones,  -- Milestones in the returns.
     n_with_progress,  -- Milestones with progress recorded.
     n_on_course,  -- Milestones on course to be achieved.
-    100.0 * n_on_course / nullif(n_with_progress, 0) as pct_on_course,  -- Per cent (0-100, unrounded) of the milestones with progress recorded that are on course.
+    rules.per_cent(n_on_course, n_with_progress) as pct_on_course,  -- Per cent (0-100, unrounded) of the milestones with progress recorded that are on course.
     n_uncertain,  -- Milestones whose achievement is uncertain or too early to say.
-    100.0 * n_uncertain / nullif(n_with_progress, 0) as pct_uncertain,  -- Per cent (0-100, unrounded) of the milestones with progress recorded that are uncertain.
+    rules.per_cent(n_uncertain, n_with_progress) as pct_uncertain,  -- Per cent (0-100, unrounded) of the milestones with progress recorded that are uncertain.
     n_not_achieved,  -- Milestones that will not be achieved without intervention.
-    100.0 * n_not_achieved / nullif(n_with_progress, 0) as pct_not_achieved,  -- Per cent (0-100, unrounded) of the milestones with progress recorded that will not be achieved.
+    rules.per_cent(n_not_achieved, n_with_progress) as pct_not_achieved,  -- Per cent (0-100, unrounded) of the milestones with progress recorded that will not be achieved.
     n_no_progress  -- Milestones with no progress recorded: gaps in the return.
 
 from counted

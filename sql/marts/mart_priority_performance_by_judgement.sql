@@ -72,9 +72,9 @@ select
     n_met,  -- Indicators that met their target.
     n_within,  -- Indicators within 5% of their target.
     n_not_met,  -- Indicators more than 5% from their target.
-    100.0 * n_met / nullif(n_with_data, 0) as pct_met,  -- Per cent (0-100, unrounded) of the indicators with data that met their target.
-    100.0 * n_within / nullif(n_with_data, 0) as pct_within,  -- Per cent (0-100, unrounded) of the indicators with data within 5% of their target.
-    100.0 * n_not_met / nullif(n_with_data, 0) as pct_not_met,  -- Per cent (0-100, unrounded) of the indicators with data more than 5% from their target.
+    rules.per_cent(n_met, n_with_data) as pct_met,  -- Per cent (0-100, unrounded) of the indicators with data that met their target.
+    rules.per_cent(n_within, n_with_data) as pct_within,  -- Per cent (0-100, unrounded) of the indicators with data within 5% of their target.
+    rules.per_cent(n_not_met, n_with_data) as pct_not_met,  -- Per cent (0-100, unrounded) of the indicators with data more than 5% from their target.
     n_data_gaps  -- Indicators of the returns with no value for the year so far, whatever their cells say instead.
 
 from counted

@@ -66,8 +66,8 @@ select
     n_improved,  -- Indicators better than a year earlier.
     n_worse,  -- Indicators worse than a year earlier.
     n_same,  -- Indicators the same as a year earlier.
-    100.0 * n_improved / nullif(n_with_data, 0) as pct_improved,  -- Per cent (0-100, unrounded) of the indicators with a trend that improved.
-    100.0 * n_worse / nullif(n_with_data, 0) as pct_worse,  -- Per cent (0-100, unrounded) of the indicators with a trend that got worse.
-    100.0 * n_same / nullif(n_with_data, 0) as pct_same  -- Per cent (0-100, unrounded) of the indicators with a trend that stayed the same.
+    rules.per_cent(n_improved, n_with_data) as pct_improved,  -- Per cent (0-100, unrounded) of the indicators with a trend that improved.
+    rules.per_cent(n_worse, n_with_data) as pct_worse,  -- Per cent (0-100, unrounded) of the indicators with a trend that got worse.
+    rules.per_cent(n_same, n_with_data) as pct_same  -- Per cent (0-100, unrounded) of the indicators with a trend that stayed the same.
 
 from counted

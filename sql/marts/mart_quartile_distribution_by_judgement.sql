@@ -78,9 +78,9 @@ select
     n_q2,  -- Indicators in the 2nd quartile of their comparator family.
     n_q3,  -- Indicators in the 3rd quartile of their comparator family.
     n_q4,  -- Indicators in the 4th (worst) quartile of their comparator family.
-    100.0 * n_q1 / nullif(n_with_data, 0) as pct_q1,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 1st.
-    100.0 * n_q2 / nullif(n_with_data, 0) as pct_q2,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 2nd.
-    100.0 * n_q3 / nullif(n_with_data, 0) as pct_q3,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 3rd.
-    100.0 * n_q4 / nullif(n_with_data, 0) as pct_q4  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 4th.
+    rules.per_cent(n_q1, n_with_data) as pct_q1,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 1st.
+    rules.per_cent(n_q2, n_with_data) as pct_q2,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 2nd.
+    rules.per_cent(n_q3, n_with_data) as pct_q3,  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 3rd.
+    rules.per_cent(n_q4, n_with_data) as pct_q4  -- Per cent (0-100, unrounded) of the indicators with a quartile that are in the 4th.
 
 from counted
