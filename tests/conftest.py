@@ -35,7 +35,6 @@ from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
 from dagster._core.storage.root import TemporaryLocalArtifactStorage
 from dagster._core.storage.runs import InMemoryRunStorage
 from sqlalchemy import Connection
-from xdist.scheduler import LoadScopeScheduling
 
 from pipelines.paths import DEFAULT_RETURNS_DIR, PROJECT_ROOT
 from pipelines.resources import load_rule_macros
@@ -111,32 +110,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     half-way), and the extra worker runs meanwhile. On 2 cores the suite took 156 s with 3
     workers, 178 s with 2."""
     return len(os.sched_getaffinity(0)) + 1
-
-
-# Modules of a few long tests that share no module-scoped build (each test builds its own,
-# or reads the session's): under loadscope one worker would run all of one alone, for
-# minutes, while the others sat idle at the end. Their tests are handed out one by one.
-SPLIT_TEST_BY_TEST = [
-    "test_readers_and_writers.py",
-    "test_current_returns.py",
-    "test_quiet_run.py",
-]
-
-
-class LoadScopeSplittingLongModules(LoadScopeScheduling):
-    """`--dist=loadscope`, except that each test of SPLIT_TEST_BY_TEST is a unit of its own."""
-
-    def _split_scope(self, nodeid: str) -> str:
-        module = nodeid.split("::", 1)[0]
-        if module.rsplit("/", 1)[-1] in SPLIT_TEST_BY_TEST:
-            return nodeid
-        return super()._split_scope(nodeid)
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScopeScheduling | None:
-    if config.getvalue("dist") != "loadscope":
-        return None  # xdist's own scheduler for any other --dist
-    return LoadScopeSplittingLongModules(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
