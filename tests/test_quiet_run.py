@@ -17,6 +17,7 @@ from pipelines.definitions import BUILD_WAREHOUSE_JOB
 from pipelines.paths import PROJECT_ROOT
 from pipelines.run import job_origin, run_pipeline
 from pipelines.settings import history_of, reports_beside
+from tests.conftest import ephemeral_instance
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +127,7 @@ def test_verbose_shows_dagsters_own_log_and_quiet_does_not(
     # A folder with no returns: the run reads it, finds nothing and still goes through Dagster.
     (tmp_path / "returns").mkdir()
     for verbose in (False, True):
-        with DagsterInstance.ephemeral() as instance:
+        with ephemeral_instance() as instance:
             run_pipeline(
                 tmp_path / "returns", tmp_path / f"{verbose}" / "warehouse.duckdb",
                 reports_dir=tmp_path / "reports", instance=instance, verbose=verbose,

@@ -55,13 +55,10 @@ def build_table(
         connection.execute(f"create or replace table {model.table} as\n{model.sql}")
     _comment_on(connection, model)
     (row_count,) = fetch_row(connection, f"select count(*) from {model.table}")
-    types = dict(
-        connection.sql(
-            "select column_name, data_type from duckdb_columns() "
-            "where schema_name = ? and table_name = ? order by column_index",
-            params=[model.layer, model.name],
-        ).fetchall()
-    )
+    # The columns as the table's relation binds them, with no query run: duckdb_columns()
+    # reads the whole catalog, 3 ms a model against 0.1 ms, and gives the same names and types.
+    built = connection.sql(f"from {model.table}")
+    types = dict(zip(built.columns, map(str, built.types), strict=True))
     check_results = [check_grain(connection, model)]
     if is_findings_model(model):
         check_results.append(check_findings(connection, model))
