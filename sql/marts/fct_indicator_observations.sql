@@ -207,54 +207,33 @@ with_rules as (
 
 ),
 
-own_directions as (
-
-    -- Direction of travel moves only with new figures: a period judged on its
-    -- own value is compared with the last period that was; a lagged period
-    -- repeats the direction of the period its value is from. The windows see
-    -- only the columns they need: a window sorts every column it is given, and
-    -- over the whole row they took most of this model's time.
-    select
-        authority,
-        ref,
-        period_key,
-        period_type,
-        period_end,
-        is_lagged,
-        rules.direction_of_travel(
-            case when not is_lagged then variance_pct end,
-            lag(case when not is_lagged then variance_pct end ignore nulls) over over_time
-        ) as own_direction_of_travel
-
-    from with_rules
-    window over_time as (partition by authority, ref, period_type order by period_end)
-
-),
-
-directions as (
-
-    select
-        authority,
-        ref,
-        period_key,
-        case
-            when is_lagged then last_value(own_direction_of_travel ignore nulls) over (
-                partition by authority, ref, period_type
-                order by period_end
-                rows between unbounded preceding and current row
-            )
-            else own_direction_of_travel
-        end as direction_of_travel
-
-    from own_directions
-
-),
-
 with_direction as (
 
-    select with_rules.*, directions.direction_of_travel
-    from with_rules
-    inner join directions using (authority, ref, period_key)
+    -- Direction of travel moves only with new figures: the latest two variances
+    -- of periods judged on their own value, up to this one. A lagged period
+    -- repeats the direction of the period its value is from; a period judged
+    -- on its own value without a variance has none.
+    select
+        *,
+        case when is_lagged or own_variance_pct is not null then rules.direction_of_travel(
+            recent_own_variances[1], recent_own_variances[2]
+        ) end as direction_of_travel
+
+    from (
+        select
+            *,
+            max_by(own_variance_pct, period_end, 2) filter (own_variance_pct is not null)
+                over (
+                    partition by authority, ref, period_type
+                    order by period_end
+                    rows between unbounded preceding and current row
+                ) as recent_own_variances
+
+        from (
+            select *, case when not is_lagged then variance_pct end as own_variance_pct
+            from with_rules
+        ) as own_variances
+    ) as recent_variances
 
 )
 
