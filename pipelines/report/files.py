@@ -21,7 +21,12 @@ from pathlib import Path
 import duckdb
 
 from pipelines.quarters import Quarter
-from pipelines.report.data import QuarterlyReportData, QuarterTables, read_quarter
+from pipelines.report.data import (
+    QuarterlyReportData,
+    QuarterTables,
+    authorities_with_period,
+    read_quarter,
+)
 from pipelines.report.html import render
 from pipelines.report.workbook import write_workbook
 
@@ -46,19 +51,28 @@ def report_stem(authority: str, period: str) -> str:
 def write_reports(connection: duckdb.DuckDBPyConnection, period: str, folder: Path) -> list[Path]:
     """Every authority's report for the reporting period (`2024-25 Q2`); the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
-    tables = read_quarter(connection, period)
-    if len(tables.authorities) < PARALLEL_FROM:
-        return write_share(tables, folder)
+    authorities = authorities_with_period(connection, period)
+    if len(authorities) < PARALLEL_FROM:
+        return write_share(read_quarter(connection, period, authorities), folder)
     writers_count = len(os.sched_getaffinity(0))
     # Spawned, not forked: a fork would copy DuckDB's threads mid-flight.
     with ProcessPoolExecutor(
         max_workers=writers_count, mp_context=multiprocessing.get_context("spawn")
     ) as writers:
+        # Each submission starts a writer until there are writers_count: they start and
+        # import the report's libraries (a second each) while the warehouse is read.
+        for _ in range(writers_count):
+            writers.submit(_ready)
+        tables = read_quarter(connection, period, authorities)
         written = [
             writers.submit(write_share, share, folder)
             for share in tables.shares(writers_count * SHARES_PER_WRITER)
         ]
         return [path for share in written for path in share.result()]
+
+
+def _ready() -> None:
+    """Nothing: run in a new writer, it has imported this module and all it needs."""
 
 
 def write_share(tables: QuarterTables, folder: Path) -> list[Path]:
