@@ -118,7 +118,7 @@ class QuarterTables:
 
     def shares(self, count: int) -> list[QuarterTables]:
         """The authorities in at most `count` runs of consecutive ones, each with its rows."""
-        size = -(-len(self.authorities) // count)
+        size = max(1, -(-len(self.authorities) // count))
         return [
             QuarterTables(
                 self.quarter,
