@@ -273,7 +273,7 @@ def read_quarter(
         "source_file_path, source_row_number from quality.dq_flags "
         "where list_contains($authorities, authority) and reporting_period = $period "
         "order by authority, case severity when 'ERROR' then 0 when 'WARN' then 1 else 2 end, "
-        "priority_number, ref",
+        "priority_number, ref, check_name, source_file_path, source_row_number, message",
         params,
     )
     frames["objective_progress"] = _read(
