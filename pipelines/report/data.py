@@ -50,6 +50,9 @@ TABLES_READ = (
     ("quality", "dq_flags"),
 )
 
+# A financial year's quarters, as the scorecard query's columns number them.
+QUARTER_NUMBERS = (1, 2, 3, 4)
+
 # Objective and milestone references sorted as a person counts them: the
 # letters, then each number as a number (P2 before P10, P1.2 before P1.10).
 NATURAL_ORDER = (
@@ -155,15 +158,13 @@ class QuarterTables:
         scorecards = _rows_by_authority(self.frames["scorecard"])
         for rows in scorecards.values():
             for row in rows:
-                by_key = dict(
-                    zip(row.pop("quarter_keys") or [], row.pop("quarter_cells") or [], strict=True)
-                )
+                values = [row.pop(f"value_{number}") for number in QUARTER_NUMBERS]
+                notes = [row.pop(f"note_{number}") for number in QUARTER_NUMBERS]
                 # A quarter's number, or the note its cell held instead (`To be reported in Q3`).
                 row["quarters"] = [
-                    None if key not in by_key else by_key[key]["value"]
-                    if by_key[key]["value"] is not None else by_key[key]["note"]
-                    for key in quarters
-                ]  # fmt: skip
+                    note if value is None else value
+                    for value, note in zip(values, notes, strict=True)
+                ][: len(quarters)]
         findings = _rows_by_authority(self.frames["findings"])
         objective_progress = _rows_by_authority(self.frames["objective_progress"])
         milestones = _rows_by_authority(self.frames["milestones"])
@@ -229,10 +230,19 @@ def read_quarter(
     frames["scorecard"] = _read(
         connection,
         """
+        -- The year's quarters so far, a column each (a quarter past $quarters is null):
+        -- plain columns, where lists of structs took most of the query's time.
         with quarters as (
-            select authority, ref,
-                   list({'value': value, 'note': value_note} order by period_end) as cells,
-                   list(period_key order by period_end) as keys
+            select
+                authority, ref,
+                any_value(value) filter (where period_key = $quarters[1]) as value_1,
+                any_value(value) filter (where period_key = $quarters[2]) as value_2,
+                any_value(value) filter (where period_key = $quarters[3]) as value_3,
+                any_value(value) filter (where period_key = $quarters[4]) as value_4,
+                any_value(value_note) filter (where period_key = $quarters[1]) as note_1,
+                any_value(value_note) filter (where period_key = $quarters[2]) as note_2,
+                any_value(value_note) filter (where period_key = $quarters[3]) as note_3,
+                any_value(value_note) filter (where period_key = $quarters[4]) as note_4
             from marts.fct_indicator_observations
             where list_contains($authorities, authority) and period_type = 'quarter'
               and list_contains($quarters, period_key)
@@ -257,7 +267,8 @@ def read_quarter(
             now.published_performance_status as performance_status,
             now.published_trend as trend, now.published_trend_basis as trend_basis,
             now.comparative_quartile, now.comparator_period, now.commentary,
-            quarters.cells as quarter_cells, quarters.keys as quarter_keys
+            quarters.value_1, quarters.value_2, quarters.value_3, quarters.value_4,
+            quarters.note_1, quarters.note_2, quarters.note_3, quarters.note_4
         from marts.fct_indicator_observations as now
         left join quarters using (authority, ref)
         left join last_outturn using (authority, ref)
