@@ -1,11 +1,12 @@
 """Writing the quarterly report files: an HTML page and a workbook per authority.
 
 The figures of every authority of the quarter are read from the warehouse at
-once (a query per table); laying them out is pure Python, a twentieth of a
-second per authority. A run over every council in England writes hundreds, so
-from PARALLEL_FROM authorities on the files are written by a process per core,
-each sent a few shares of the authorities with their figures as frames: a
-handful of tasks, not one per authority, and no dictionary per row to pickle.
+once (a query per table); laying them out takes about thirty milliseconds per
+authority of 300 indicators (the page's template twelve, the workbook sixteen).
+A run over every council in England writes hundreds, so from PARALLEL_FROM
+authorities on the files are written by a process per core, each sent a few
+shares of the authorities with their figures as frames: a handful of tasks, not
+one per authority, and no dictionary per row to pickle.
 """
 
 from __future__ import annotations
