@@ -33,7 +33,7 @@ from sqlfluff.core import FluffConfig, Linter, SQLBaseError
 from pipelines.paths import PROJECT_ROOT
 
 # The calls that run a query, and which positional argument is the query.
-SQL_CALLS = {"execute": 0, "executemany": 0, "sql": 0, "fetch_row": 1, "_by_authority": 1}
+SQL_CALLS = {"execute": 0, "executemany": 0, "sql": 0, "fetch_row": 1, "_read": 1}
 SQL_CONSTANT_SUFFIXES = ("_SQL", "_DDL")
 DEFAULT_FOLDERS = ("pipelines", "assets", "schemas", "benchmarks", "tests")
 # Stands in for an f-string's hole: a name that parses wherever a table or column can go.

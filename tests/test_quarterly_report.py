@@ -21,7 +21,7 @@ from sqlglot import expressions as exp
 
 from assets.quarterly_reports import quarterly_reports
 from pipelines.report import files as report_files_module
-from pipelines.report.data import TABLES_READ, load, load_quarter
+from pipelines.report.data import TABLES_READ, load, load_quarter, read_quarter
 from pipelines.report.files import write_reports
 from pipelines.report.workbook import write_workbook
 
@@ -224,6 +224,18 @@ def test_reports_written_by_parallel_writers_are_those_written_one_by_one(
             assert [list(sheet.values) for sheet in ours_book] == [
                 list(sheet.values) for sheet in theirs_book
             ]
+
+
+def test_a_quarters_figures_split_into_shares_give_every_authority_its_whole_report(
+    sample_warehouse,
+) -> None:
+    tables = read_quarter(sample_warehouse, PERIOD)
+    whole = tables.reports()
+    assert [data.authority for data in whole] == ["Halton", "St Helens"]
+    for count in (1, 2, 3):
+        shares = tables.shares(count)
+        assert 1 <= len(shares) <= count
+        assert [data for share in shares for data in share.reports()] == whole
 
 
 class _RecordingConnection:
