@@ -16,6 +16,7 @@ import pytest
 from sqlglot import exp, parse_one
 
 from pipelines.paths import SQL_DIR
+from pipelines.quarters import Quarter
 from pipelines.resources import load_rule_macros
 from pipelines.sql_models.model import SqlModel
 from pipelines.sql_models.model_files import load_sql_models
@@ -383,7 +384,8 @@ def staged_return_row(year: int, quarter: int, ref: str, **cells: float | str) -
     as text its note (as the gate reads `N/A` or `-`); every other cell blank."""
     row: dict[str, Any] = {
         "authority": "St Helens", "ref": ref, "financial_year_start": year,
-        "reporting_quarter": quarter, "return_order": 1, "file_path": "priority-1.csv",
+        "reporting_quarter": quarter, "reporting_period": Quarter(year, quarter).key,
+        "return_order": 1, "file_path": "priority-1.csv",
         "file_hash": "hash of priority-1.csv", "sheet": None, "row_number": 2,
     }  # fmt: skip
     for name in RETURN_CELLS:

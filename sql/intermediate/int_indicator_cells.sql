@@ -17,7 +17,7 @@ with cell_contents as (
 
     -- A struct is never null, so unpivoting keeps a cell that has only a note.
     select
-        authority, ref, financial_year_start, reporting_quarter, return_order,
+        authority, ref, financial_year_start, reporting_period, return_order,
         file_path, file_hash, sheet, row_number, loaded_at,
         {'value': previous_outturn, 'note': previous_outturn_note} as previous_outturn,
         {'value': q1, 'note': q1_note} as q1,
@@ -83,33 +83,52 @@ cell_periods (cell, period_type, year_offset, fiscal_month, cell_precedence) as 
         ('feb', 'month', 0, 11, 1),
         ('mar', 'month', 0, 12, 1)
 
+),
+
+periods_of_cells as (
+
+    -- Each cell's period, keyed and dated once per financial year and cell rather
+    -- than once per cell: formatting a key and a date for each of millions of
+    -- cells took most of this model's time.
+    select
+        years.financial_year_start,
+        cell_periods.cell,
+        rules.period_key(
+            cell_periods.period_type,
+            years.financial_year_start + cell_periods.year_offset,
+            cell_periods.fiscal_month
+        ) as period_key,
+        cell_periods.period_type,
+        years.financial_year_start + cell_periods.year_offset as period_financial_year_start,
+        cell_periods.fiscal_month,
+        rules.fiscal_month_end(
+            years.financial_year_start + cell_periods.year_offset, cell_periods.fiscal_month
+        ) as period_end,
+        cell_periods.cell_precedence
+
+    from (select distinct financial_year_start from staging.stg_indicator_returns) as years
+    cross join cell_periods
+
 )
 
 select
     cells.authority,
     cells.ref,
-    rules.period_key(
-        cell_periods.period_type,
-        cells.financial_year_start + cell_periods.year_offset,
-        cell_periods.fiscal_month
-    ) as period_key,
-    cell_periods.period_type,
-    cells.financial_year_start + cell_periods.year_offset as financial_year_start,
-    cell_periods.fiscal_month,
-    rules.fiscal_month_end(
-        cells.financial_year_start + cell_periods.year_offset, cell_periods.fiscal_month
-    ) as period_end,
+    periods_of_cells.period_key,
+    periods_of_cells.period_type,
+    periods_of_cells.period_financial_year_start as financial_year_start,
+    periods_of_cells.fiscal_month,
+    periods_of_cells.period_end,
     cells.value,
     cells.note,
     cells.cell,
-    cell_periods.cell_precedence,
+    periods_of_cells.cell_precedence,
     {
         'has_value': cells.value is not null,
         'return_order': cells.return_order,
-        'cell_order': -cell_periods.cell_precedence
+        'cell_order': -periods_of_cells.cell_precedence
     } as cell_standing,
-    rules.quarter_period_key(cells.financial_year_start, cells.reporting_quarter)
-        as source_reporting_period,
+    cells.reporting_period as source_reporting_period,
     cells.return_order as source_return_order,
     cells.file_path,
     cells.file_hash,
@@ -118,5 +137,5 @@ select
     cells.loaded_at
 
 from cells
-inner join cell_periods using (cell)
+inner join periods_of_cells using (financial_year_start, cell)
 where cells.value is not null or cells.note is not null

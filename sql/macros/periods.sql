@@ -4,9 +4,10 @@
 
 create schema if not exists rules;
 
--- 2024 -> '2024-25'
+-- 2024 -> '2024-25'. Concatenated, not printf: a key is made for millions of rows, and
+-- printf took twice as long.
 create or replace macro rules.financial_year_label(start_year) as
-    printf('%d-%02d', start_year, (start_year + 1) % 100);
+    cast(start_year as varchar) || '-' || lpad(cast((start_year + 1) % 100 as varchar), 2, '0');
 
 -- 2024, 2 -> '2024-25 Q2': the key of a quarter, and of a return's reporting period.
 create or replace macro rules.quarter_period_key(start_year, quarter) as

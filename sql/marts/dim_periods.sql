@@ -2,7 +2,16 @@
 -- months ('2024-09'), with the financial year, quarter and dates they cover.
 -- grain: period_key
 
-select distinct
+with periods as (
+
+    -- Each period once before its columns are made: the fact table has a row per
+    -- authority and indicator for each.
+    select distinct period_key, period_type, financial_year_start, fiscal_month, period_end
+    from marts.fct_indicator_observations
+
+)
+
+select
     period_key,  -- The period: a quarter ('2024-25 Q2') or a month ('2024-09').
     period_type,  -- 'quarter' or 'month'.
     rules.financial_year_label(financial_year_start) as financial_year,  -- The financial year (April to March) the period falls in, e.g. '2024-25'.
@@ -15,4 +24,4 @@ select distinct
     end as period_start,  -- The first day of the period.
     period_end  -- The last day of the period.
 
-from marts.fct_indicator_observations
+from periods

@@ -22,6 +22,11 @@ return_orders as (
         financial_year_start,
         reporting_quarter,
         file_path,
+        -- The period's key and last day, made once per return, not once per row.
+        rules.quarter_period_key(financial_year_start, reporting_quarter) as reporting_period,
+        rules.fiscal_month_end(
+            financial_year_start, rules.quarter_end_month(reporting_quarter)
+        ) as reporting_period_end,
         dense_rank() over (
             partition by authority
             order by financial_year_start, reporting_quarter, file_order
@@ -40,12 +45,10 @@ return_orders as (
 
 select
     authority,
-    rules.quarter_period_key(financial_year_start, reporting_quarter) as reporting_period,
+    return_orders.reporting_period,
     financial_year_start,
     reporting_quarter,
-    rules.fiscal_month_end(
-        financial_year_start, rules.quarter_end_month(reporting_quarter)
-    ) as reporting_period_end,
+    return_orders.reporting_period_end,
     return_orders.return_order,
     priority_number,
     priority_name,
