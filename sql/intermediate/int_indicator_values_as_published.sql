@@ -44,36 +44,44 @@ own_cells as (
 
 ),
 
-as_at as (
+valued_cells as (
 
-    -- The standing cell of the latest period of the return's year that has a
-    -- value, in one aggregate: of the cells with a value, the latest period's
-    -- (a quarter after the month that ends with it) and, within it, the cell
-    -- that stands (cell_standing). Choosing each period's standing cell first
-    -- grouped every cell by four keys and took most of this model's time.
+    -- The cells with a value in the return's own year, each with its standing among
+    -- them: the later period first (a quarter after the month that ends with it),
+    -- then, within a period, the cell that stands (cell_standing).
     select
         authority,
-        source_reporting_period as reporting_period,
+        source_reporting_period,
         ref,
-        arg_max(value, {
+        value,
+        period_key,
+        fiscal_month,
+        {
             'period_end': period_end,
             'is_quarter': period_type = 'quarter',
             'cell_standing': cell_standing
-        }) as value_as_at,
-        arg_max(period_key, {
-            'period_end': period_end,
-            'is_quarter': period_type = 'quarter',
-            'cell_standing': cell_standing
-        }) as value_as_at_period_key,
-        arg_max(fiscal_month, {
-            'period_end': period_end,
-            'is_quarter': period_type = 'quarter',
-            'cell_standing': cell_standing
-        }) as value_as_at_fiscal_month
+        } as standing_in_year
 
     from own_cells
     where value is not null
         and financial_year_start = return_financial_year_start
+
+),
+
+as_at as (
+
+    -- The standing cell of the latest period with a value, in one aggregate: choosing
+    -- each period's standing cell first grouped every cell by four keys and took most
+    -- of this model's time.
+    select
+        authority,
+        source_reporting_period as reporting_period,
+        ref,
+        arg_max(value, standing_in_year) as value_as_at,
+        arg_max(period_key, standing_in_year) as value_as_at_period_key,
+        arg_max(fiscal_month, standing_in_year) as value_as_at_fiscal_month
+
+    from valued_cells
     group by authority, source_reporting_period, ref
 
 ),

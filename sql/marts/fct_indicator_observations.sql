@@ -207,33 +207,34 @@ with_rules as (
 
 ),
 
-with_direction as (
+recent_variances as (
 
-    -- Direction of travel moves only with new figures: the latest two variances
-    -- of periods judged on their own value, up to this one. A lagged period
-    -- repeats the direction of the period its value is from; a period judged
-    -- on its own value without a variance has none.
+    -- Direction of travel moves only with new figures: it compares the latest two
+    -- variances of periods judged on their own value, up to this one.
     select
         *,
-        case when is_lagged or own_variance_pct is not null then rules.direction_of_travel(
+        max_by(variance_pct, period_end, 2) filter (not is_lagged and variance_pct is not null)
+            over (
+                partition by authority, ref, period_type
+                order by period_end
+                rows between unbounded preceding and current row
+            ) as recent_own_variances
+
+    from with_rules
+
+),
+
+with_direction as (
+
+    -- A lagged period repeats the direction of the period its value is from; a period
+    -- judged on its own value without a variance has none.
+    select
+        *,
+        case when is_lagged or variance_pct is not null then rules.direction_of_travel(
             recent_own_variances[1], recent_own_variances[2]
         ) end as direction_of_travel
 
-    from (
-        select
-            *,
-            max_by(own_variance_pct, period_end, 2) filter (own_variance_pct is not null)
-                over (
-                    partition by authority, ref, period_type
-                    order by period_end
-                    rows between unbounded preceding and current row
-                ) as recent_own_variances
-
-        from (
-            select *, case when not is_lagged then variance_pct end as own_variance_pct
-            from with_rules
-        ) as own_variances
-    ) as recent_variances
+    from recent_variances
 
 )
 
