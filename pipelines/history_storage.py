@@ -47,7 +47,20 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks before storing each asset event and check result whether a table
+        that later versions added is there, each time with a new engine and connection to
+        the index (some 370 times in the sample's run). A table, once there, stays: only
+        its absence is asked again."""
+        if table_name in self._tables_present:
+            return True
+        present = super().has_table(table_name)
+        if present:
+            self._tables_present.add(table_name)
+        return present
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:

@@ -49,3 +49,15 @@ def test_a_process_reading_many_runs_keeps_only_a_few_databases_open(tmp_path: P
     assert not set(storage._engines) & set(shards)
     with storage.run_connection(shards[0]) as connection:
         assert connection.exec_driver_sql("select 1").scalar() == 1
+
+
+def test_the_event_log_asks_again_for_a_table_it_did_not_find_and_not_for_one_it_found(
+    tmp_path: Path,
+) -> None:
+    storage = KeptOpenSqliteEventLogStorage(str(tmp_path))
+    assert storage.has_table("asset_event_tags")
+    assert not storage.has_table("a_table_a_later_version_adds")
+    with storage.index_connection() as connection:
+        connection.exec_driver_sql("create table a_table_a_later_version_adds (id integer)")
+    assert storage.has_table("a_table_a_later_version_adds")
+    assert storage.has_table("asset_event_tags")
