@@ -54,6 +54,9 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
+# With the environment, the empty Dagster history a new warehouse's history is copied
+# from (pipelines/history_template.py), so the first run need not make it.
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet --compile-bytecode --python $(PYTHON)
+	$(VENV)/bin/python -m pipelines.history_template > /dev/null
 	touch $@

@@ -15,7 +15,9 @@ records: it is published by its own synced, atomic rename
 (pipelines/resources.py).
 
 dagster.yaml names `HistoryStorage`; the runs and schedules are stored exactly
-as `storage: sqlite` stores them, in the same files.
+as `storage: sqlite` stores them, in the same files. A new history's databases, and
+each run's event log, are copied from an empty history Dagster made once
+(pipelines/history_template.py) rather than made and stamped anew.
 """
 
 from __future__ import annotations
@@ -24,13 +26,19 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import Connection, Engine, create_engine, event
+
+from pipelines.history_template import copy_into_history, copy_run_event_log
 
 # A run writes to its own database and the index; the UI reads a few runs at a time.
 # Engines beyond these are closed, least recently used first, so a process reading
@@ -67,6 +75,8 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
         with self._db_lock:
             engine = self._engines.pop(shard, None)
             if engine is None:
+                if shard != INDEX_SHARD_NAME and shard not in self._initialized_dbs:
+                    copy_run_event_log(Path(self.path_for_shard(shard)))
                 engine = create_engine(
                     self.conn_string_for_shard(shard),
                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
@@ -101,6 +111,7 @@ class HistoryStorage(DagsterSqliteStorage):
     """`storage: sqlite`, with the event log kept open (KeptOpenSqliteEventLogStorage)."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        copy_into_history(Path(base_dir))
         super().__init__(base_dir, inst_data)
         self._event_log_storage = KeptOpenSqliteEventLogStorage(
             self._event_log_storage._base_dir  # the folder `storage: sqlite` uses
