@@ -234,10 +234,12 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
         return 0
     # Before Dagster and DuckDB are loaded: the process is forked from this one.
     from pipelines import expectations_process
+    from pipelines.quick_imports import imports_kept_from_collection
 
     expectations_process.start_early()
-    from pipelines.progress import StageProgress
-    from pipelines.run import run_pipeline
+    with imports_kept_from_collection():
+        from pipelines.progress import StageProgress
+        from pipelines.run import run_pipeline
 
     progress = StageProgress()
     progress.line(

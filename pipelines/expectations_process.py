@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from pipelines.quick_imports import imports_kept_from_collection
+
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
@@ -89,21 +91,22 @@ def _validate_all(batches: list[SuiteBatch]) -> list[dict[str, Any]]:
 @cache
 def _context() -> AbstractDataContext:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
+    with imports_kept_from_collection():
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
 
-    return gx.get_context(
-        mode="ephemeral",
-        project_config=DataContextConfig(
-            analytics_enabled=False,
-            progress_bars=ProgressBarsConfig(globally=False),
-            store_backend_defaults=InMemoryStoreBackendDefaults(),
-        ),
-    )
+        return gx.get_context(
+            mode="ephemeral",
+            project_config=DataContextConfig(
+                analytics_enabled=False,
+                progress_bars=ProgressBarsConfig(globally=False),
+                store_backend_defaults=InMemoryStoreBackendDefaults(),
+            ),
+        )
 
 
 def _validate(batch: SuiteBatch) -> list[dict[str, Any]]:
