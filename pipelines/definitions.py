@@ -25,7 +25,6 @@ from assets.reference_data import expected_returns
 from assets.return_gate import return_gate, rows_read_equal_rows_valid_plus_rows_rejected
 from assets.sql_models import build_layer_assets
 from pipelines.automation import build_quarterly_schedule, build_returns_sensor
-from pipelines.paths import SQL_DIR
 from pipelines.resources import (
     ExpectationSuites,
     ReferenceData,
@@ -35,7 +34,7 @@ from pipelines.resources import (
 )
 from pipelines.settings import Settings, load_settings
 from pipelines.sql_models.model import SqlModel
-from pipelines.sql_models.model_files import load_sql_models
+from pipelines.sql_models.model_files import project_sql_models
 
 BUILD_WAREHOUSE_JOB = "build_warehouse"
 
@@ -82,7 +81,7 @@ def unpartitioned_keys(assets: list[AssetsDefinition]) -> list[AssetKey]:
     ]
 
 
-table_assets = build_table_assets(load_sql_models(SQL_DIR))
+table_assets = build_table_assets(project_sql_models())
 publish = build_publish(table_assets)
 UNPARTITIONED_ASSETS = unpartitioned_keys([*table_assets, publish])
 

@@ -3,14 +3,23 @@
 A model's dependencies come from the SQL itself: sqlglot reads the tables it
 selects from, so nobody keeps a list by hand. Its grain, partitioning and
 description come from its header comment (header.py).
+
+Reading the project's own models (`project_sql_models`) costs sqlglot a quarter of a
+second, at every start of a run and of Dagster's UI; they are kept in the project's
+cache and read anew only when a file under sql/, the code here or sqlglot's version
+has changed.
 """
 
+import hashlib
+import os
+import pickle
 from pathlib import Path
 
 import sqlglot
 from dagster import AssetKey
 from sqlglot import expressions as exp
 
+from pipelines.paths import PROJECT_ROOT, SQL_DIR
 from pipelines.sql_models.findings import (
     FINDING_COLUMNS,
     FINDING_GRAIN,
@@ -23,6 +32,40 @@ from pipelines.sql_models.findings import (
 )
 from pipelines.sql_models.header import read_header
 from pipelines.sql_models.model import LAYERS, SqlModel, SqlModelError
+
+MODELS_CACHE = PROJECT_ROOT / ".cache" / "sql-models.pickle"
+
+
+def project_sql_models() -> list[SqlModel]:
+    """The models under the project's sql/, as load_sql_models reads them."""
+    fingerprint = _fingerprint()
+    try:
+        with MODELS_CACHE.open("rb") as cache:
+            cached_fingerprint, models = pickle.load(cache)
+        if cached_fingerprint == fingerprint:
+            return models
+    except (OSError, EOFError, pickle.UnpicklingError):
+        pass
+    models = load_sql_models(SQL_DIR)
+    partial = MODELS_CACHE.with_name(f".{MODELS_CACHE.name}.{os.getpid()}.partial")
+    try:
+        MODELS_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(pickle.dumps((fingerprint, models)))
+        partial.replace(MODELS_CACHE)
+    except OSError:
+        partial.unlink(missing_ok=True)  # the next start reads the files again
+    return models
+
+
+def _fingerprint() -> str:
+    """What the models are read from: every file under sql/, this package's code and
+    sqlglot's version."""
+    digest = hashlib.sha256(sqlglot.__version__.encode())
+    code = sorted(Path(__file__).parent.glob("*.py"))
+    for path in [*sorted(p for p in SQL_DIR.rglob("*") if p.is_file()), *code]:
+        digest.update(f"\0{path}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def load_sql_models(sql_dir: Path) -> list[SqlModel]:
