@@ -79,10 +79,11 @@ def _build(folder: Path) -> None:
 
 def copy_into_history(base_dir: Path) -> None:
     """Copy the template's databases into a history folder where they are missing."""
-    template = make_template()
+    missing = [database for database in STORAGE_DATABASES if not (base_dir / database).exists()]
+    template = make_template() if missing else None
     if template is None:
         return
-    for database in STORAGE_DATABASES:
+    for database in missing:
         if _copy_new(template / database, base_dir / database):
             _date_migrations_now(base_dir / database)
 

@@ -128,3 +128,9 @@ def test_without_a_template_dagster_makes_the_history_as_before(
     assert history_template.make_template() is None
     for database in [*STORAGE_DATABASES, "history/runs/a-run.db"]:
         assert database_contents(made / database) == database_contents(expected / database)
+
+
+def test_a_history_dagster_made_needs_no_template(templates: Path, tmp_path: Path) -> None:
+    history = dagsters_own_history(tmp_path / "history")
+    HistoryStorage(str(history)).dispose()
+    assert not templates.exists()
