@@ -106,7 +106,7 @@ def test_file_order_puts_the_later_load_then_the_path_last() -> None:
 
 def test_return_order_puts_the_later_period_then_the_later_file_last() -> None:
     rows = run_model(
-        "staging.stg_indicator_returns",
+        "staging.stg_indicator_return_versions",
         {
             "staging.stg_current_return_files": [
                 # Loaded first, though its name sorts last: the order is file_order's.
