@@ -258,7 +258,8 @@ def test_an_incremental_model_rebuilds_the_changed_files_and_is_built_whole_when
             "create schema staging; create table staging.stg_indicator_return_versions as "
             "select 'A' as authority, '2024-25 Q' || q as reporting_period, "
             "make_date(2024, 3 * q + 3, 28) as reporting_period_end, 'q' || q || '.csv' as "
-            "file_path, 'hash ' || q as file_hash, q as return_order from range(1, 4) as t(q)"
+            "file_path, 'hash ' || q as file_hash, q as return_order "
+            "from (select unnest([1, 2, 3]) as q) as quarters"
         )
 
         def files_rebuilt(model: SqlModel) -> object:

@@ -48,13 +48,13 @@ def check_grain(
     run rebuilt (`rebuilt`: the files or periods, None for all), as the grain holds the
     column it is rebuilt by and the other rows were checked when they were built."""
     grain = ", ".join(model.grain)
-    where, parameters = "", []
+    rows = model.table
     if rebuilt is not None and model.incremental_by in model.grain:
-        where, parameters = f"where list_contains(?, {model.incremental_by}) ", [rebuilt]
+        rows = f"(from {model.table} where list_contains($rebuilt, {model.incremental_by}))"
     duplicates = connection.execute(
-        f"select {grain}, count(*) as n_rows from {model.table} {where}"
-        f"group by all having count(*) > 1 order by n_rows desc limit 5",
-        parameters,
+        f"select {grain}, count(*) as n_rows from {rows} "
+        "group by all having count(*) > 1 order by n_rows desc limit 5",
+        {"rebuilt": rebuilt} if rows != model.table else {},
     ).fetchall()
     return AssetCheckResult(
         asset_key=model.key,

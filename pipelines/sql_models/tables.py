@@ -216,7 +216,8 @@ def _build_incrementally(
         connection.execute(f"delete from {MODEL_INPUTS} where model = ?", [model.table])
         connection.execute(f"create or replace table {model.table} as\n{model.sql}")
         connection.execute(
-            f"insert into {MODEL_INPUTS} select ?, ?, {INPUT_COLUMNS} from {RETURN_VERSIONS}",
+            f"insert into {MODEL_INPUTS} select ? as model, ? as code_version, {INPUT_COLUMNS} "
+            f"from {RETURN_VERSIONS}",
             [model.table, model.code_version],
         )
         return None
@@ -247,7 +248,8 @@ def _build_incrementally(
         )
         connection.execute(f"delete from {MODEL_INPUTS} where model = ?", [model.table])
         connection.execute(
-            f"insert into {MODEL_INPUTS} select ?, ?, {INPUT_COLUMNS} from {RETURN_VERSIONS}",
+            f"insert into {MODEL_INPUTS} select ? as model, ? as code_version, {INPUT_COLUMNS} "
+            f"from {RETURN_VERSIONS}",
             [model.table, model.code_version],
         )
         connection.execute("commit")
