@@ -123,6 +123,10 @@ def test_return_order_puts_the_later_period_then_the_later_file_last() -> None:
                 # A version of a file the folder no longer holds is not current.
                 indicator_row("q2/a.csv", 2024, 2) | {"file_hash": "an older version"},
             ],
+            "validated.judged_files": [
+                {"file_path": path, "file_hash": f"hash of {path}", "judged_at": LOADED}
+                for path in ("q2/b.csv", "q2/a.csv", "q1/late.csv", "q2/resent.csv")
+            ],
         },
     )
     expect(

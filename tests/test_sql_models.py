@@ -73,6 +73,7 @@ def test_dagster_lineage_is_what_the_sql_reads() -> None:
     versions = AssetKey(["staging", "stg_indicator_return_versions"])
     assert graph.get(versions).parent_keys == {
         AssetKey(["validated", "indicator_returns"]),
+        AssetKey(["validated", "judged_files"]),
         AssetKey(["staging", "stg_current_return_files"]),
     }
 
@@ -258,7 +259,8 @@ def test_an_incremental_model_rebuilds_the_changed_files_and_is_built_whole_when
             "create schema staging; create table staging.stg_indicator_return_versions as "
             "select 'A' as authority, '2024-25 Q' || q as reporting_period, "
             "make_date(2024, 3 * q + 3, 28) as reporting_period_end, 'q' || q || '.csv' as "
-            "file_path, 'hash ' || q as file_hash, q as return_order "
+            "file_path, 'hash ' || q as file_hash, timestamp '2024-10-01' as file_judged_at, "
+            "q as return_order "
             "from (select unnest([1, 2, 3]) as q) as quarters"
         )
 
@@ -272,6 +274,12 @@ def test_an_incremental_model_rebuilds_the_changed_files_and_is_built_whole_when
             "where file_path = 'q2.csv'"
         )
         assert files_rebuilt(model) == 1
+        # The gate's rules changed: every file's rows were judged again.
+        connection.execute(
+            "update staging.stg_indicator_return_versions "
+            "set file_judged_at = timestamp '2024-10-02'"
+        )
+        assert files_rebuilt(model) == 3
         assert connection.sql("select file_hash from staging.stg_rows order by 1").fetchall() == [
             ("hash 1",), ("hash 3",), ("resent",)
         ]  # fmt: skip

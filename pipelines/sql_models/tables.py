@@ -7,12 +7,13 @@ changed; every other quarter's rows stay exactly as they were.
 
 An incremental model is built only for what changed. Its inputs are the current
 returns (staging.stg_indicator_return_versions: each return's authority, period,
-file version and order); what they were when the table was last built is kept
-beside it, in build_state.model_inputs, written in the same transaction as its
-rows. A run compares the two, and:
+file version, when its rows were judged, and its order); what they were when the
+table was last built is kept beside it, in build_state.model_inputs, written in
+the same transaction as its rows. A run compares the two, and:
 
 - `-- incremental by: file_path`: rebuilds the rows of each file whose returns
-  changed (a new file, a new version of one, one whose return_order moved). The
+  changed (a new file, a new version of one, one whose return_order moved, one
+  judged again under new rules). The
   model promises that a file's rows come from that file's rows and its returns'
   order alone.
 - `-- incremental by: reporting_period`: rebuilds every period from the earliest
@@ -194,7 +195,8 @@ def _period_fingerprints(column: str, table: str) -> str:
 RETURN_VERSIONS = "staging.stg_indicator_return_versions"
 MODEL_INPUTS = "build_state.model_inputs"
 INPUT_COLUMNS = (
-    "authority, reporting_period, reporting_period_end, file_path, file_hash, return_order"
+    "authority, reporting_period, reporting_period_end, file_path, file_hash, file_judged_at, "
+    "return_order"
 )
 
 
@@ -207,7 +209,8 @@ def _build_incrementally(
         "create schema if not exists build_state;\n"
         f"create table if not exists {MODEL_INPUTS} (model varchar not null, "
         "code_version varchar not null, authority varchar, reporting_period varchar, "
-        "reporting_period_end date, file_path varchar, file_hash varchar, return_order bigint)"
+        "reporting_period_end date, file_path varchar, file_hash varchar, "
+        "file_judged_at timestamp, return_order bigint)"
     )
     column = model.incremental_by
     if not _can_build_incrementally(connection, model):

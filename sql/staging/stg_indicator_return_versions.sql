@@ -9,7 +9,9 @@
 -- every kind of return which of two files is the later.
 --
 -- The models built incrementally (`-- incremental by:`) are rebuilt for the files
--- and periods whose rows here changed since they were built (sql_models/tables.py).
+-- and periods whose rows here changed since they were built (sql_models/tables.py):
+-- file_judged_at is here for them, as a file's rows are judged again, and can read
+-- otherwise, when the gate's rules change.
 
 with current_files as (
 
@@ -42,6 +44,7 @@ select
     returns.file_path,
     returns.file_hash,
     current_files.file_loaded_at,
+    judged.judged_at as file_judged_at,
     -- Ranked once per return, not once per row: a window sorts every row it is given.
     dense_rank() over (
         partition by returns.authority
@@ -51,3 +54,4 @@ select
 
 from returns
 inner join current_files using (file_path, file_hash)
+inner join validated.judged_files as judged using (file_path, file_hash)
