@@ -53,6 +53,7 @@ GATES: tuple[ReturnGate, ...] = (
 VALIDATED_TABLES = {gate.table: AssetKey(gate.table.split(".")) for gate in GATES}
 VALIDATED_RETURNS = VALIDATED_TABLES[indicator_return.GATE.table]
 REJECTED_ROWS = AssetKey(["quarantine", "rejected_rows"])
+JUDGED_FILES = AssetKey(["validated", "judged_files"])
 REJECTION_SCHEMA = {
     "file_path": pl.Utf8,
     "file_hash": pl.Utf8,
@@ -139,6 +140,12 @@ def _rejections(rows: pl.DataFrame, failures: pl.DataFrame, gate: ReturnGate) ->
             description="One row per failure of a raw row at the gate: file, row number, column, "
             "the value typed and the reason in plain words. A rejected row is not loaded.",
         ),
+        AssetSpec(
+            JUDGED_FILES,
+            deps=[RAW_RETURNS],
+            description="One row per file version the gate has judged: when, and by which "
+            "version of its rules. When the rules change, every version is judged again.",
+        ),
     ],
 )
 def return_gate(context: AssetExecutionContext, warehouse: Warehouse):
@@ -164,6 +171,10 @@ def return_gate(context: AssetExecutionContext, warehouse: Warehouse):
             "rows_rejected_this_run": rows_rejected,
             "failures_by_column_this_run": json.dumps(dict(by_reason.iter_rows())),
         },
+    )
+    yield MaterializeResult(
+        asset_key=JUDGED_FILES,
+        metadata={"dagster/row_count": judged.totals["validated.judged_files"]},
     )
 
 
@@ -211,7 +222,7 @@ def judge_returns(
         rows_in[gate.table] = (rows_read, rows_valid)
     totals = {
         table: fetch_row(connection, f"select count(*) from {table}")[0]
-        for table in (*rows_in, "quarantine.rejected_rows")
+        for table in (*rows_in, "quarantine.rejected_rows", "validated.judged_files")
     }
     return JudgedReturns(
         rows_in=rows_in,

@@ -13,7 +13,9 @@ the CSV keeps a spreadsheet from reading a cell as a formula.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
+import json
 import shlex
 import urllib.parse
 from dataclasses import dataclass
@@ -70,6 +72,8 @@ td { overflow-wrap: break-word; }
 FORMULA_START = r"^(?:[=@\t\r]|[+-][^\d.\s])"
 # The sheets' CSV starts with a byte-order mark: Excel reads it as UTF-8 only then.
 CSV_BOM = "\ufeff"
+# Each sheet's digest (its page without the time written, and its CSV), as last written.
+SHEET_DIGESTS = "sheet-digests.json"
 
 
 def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
@@ -96,6 +100,9 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
     csv_header = csv_cells.clear().write_csv()
     csv_by_file = _csv_lines_by_file(queries["file_path"], csv_cells)
     written_at = dt.datetime.now(dt.UTC)
+    digests_path = folder / SHEET_DIGESTS
+    previous = json.loads(digests_path.read_text()) if digests_path.is_file() else {}
+    digests: dict[str, str] = {}
     written: list[str] = []
     for file_path in files["file_path"]:
         its_sections = sections.get(file_path, [])
@@ -103,13 +110,24 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
         # A return with nothing outstanding gets a sheet only to replace an old one.
         if not its_sections and not html_path.exists():
             continue
+        written.append(file_path)
+        csv_text = CSV_BOM + csv_header + csv_by_file.get(file_path, "")
+        # A sheet that would say what it already says is left as it is, with the time it
+        # was written: a folder of thousands of returns took seconds to write again.
+        digests[file_path] = hashlib.sha256(
+            (sheet_html(file_path, its_sections, None) + csv_text).encode()
+        ).hexdigest()
+        if (
+            previous.get(file_path) == digests[file_path]
+            and html_path.exists()
+            and (csv_path.exists())
+        ):
+            continue
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(sheet_html(file_path, its_sections, written_at), encoding="utf-8")
-        csv_path.write_text(
-            CSV_BOM + csv_header + csv_by_file.get(file_path, ""), encoding="utf-8", newline=""
-        )
-        written.append(file_path)
+        csv_path.write_text(csv_text, encoding="utf-8", newline="")
     folder.mkdir(parents=True, exist_ok=True)
+    digests_path.write_text(json.dumps(digests))
     index = folder / "index.html"
     index.write_text(index_html(folder, written, queries), encoding="utf-8")
     return index
@@ -236,8 +254,9 @@ def _sections_by_file(file_paths: pl.Series, rows: pl.DataFrame) -> dict[str, li
     }
 
 
-def sheet_html(file_path: str, sections: list[Section], written_at: dt.datetime) -> str:
-    """The sheet as a page: what must be fixed, then what must be explained."""
+def sheet_html(file_path: str, sections: list[Section], written_at: dt.datetime | None) -> str:
+    """The sheet as a page: what must be fixed, then what must be explained; without the
+    time it was written when `written_at` is None, to tell whether it says anything new."""
     name = html.escape(file_path)
     head = "".join(
         f'<th scope="col">{html.escape(label, quote=True)}</th>'
@@ -251,6 +270,7 @@ def sheet_html(file_path: str, sections: list[Section], written_at: dt.datetime)
         f"<tbody>{section.table_rows}</tbody></table>"
         for section in sections
     )
+    when = "" if written_at is None else f"{written_at:%Y-%m-%d %H:%M}"
     if not body:
         body = (
             "<p>Nothing is outstanding: the run loaded every row of this return and no check "
@@ -261,7 +281,7 @@ def sheet_html(file_path: str, sections: list[Section], written_at: dt.datetime)
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Queries on {name}</title><style>{STYLE}</style></head><body>"
         f"<h1>Queries on your return <code>{name}</code></h1>"
-        f"<p>Written {written_at:%Y-%m-%d %H:%M} UTC, after the performance "
+        f"<p>Written {when} UTC, after the performance "
         "team's run. A row is the row of your file as a spreadsheet numbers it. To check "
         "a corrected file before sending it: <code>python -m pipelines validate FILE "
         f"--replaces {html.escape(shlex.quote(file_path))}</code></p>"

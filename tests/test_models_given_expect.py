@@ -106,7 +106,7 @@ def test_file_order_puts_the_later_load_then_the_path_last() -> None:
 
 def test_return_order_puts_the_later_period_then_the_later_file_last() -> None:
     rows = run_model(
-        "staging.stg_indicator_returns",
+        "staging.stg_indicator_return_versions",
         {
             "staging.stg_current_return_files": [
                 # Loaded first, though its name sorts last: the order is file_order's.
@@ -122,6 +122,10 @@ def test_return_order_puts_the_later_period_then_the_later_file_last() -> None:
                 indicator_row("q2/resent.csv", 2024, 2),
                 # A version of a file the folder no longer holds is not current.
                 indicator_row("q2/a.csv", 2024, 2) | {"file_hash": "an older version"},
+            ],
+            "validated.judged_files": [
+                {"file_path": path, "file_hash": f"hash of {path}", "judged_at": LOADED}
+                for path in ("q2/b.csv", "q2/a.csv", "q1/late.csv", "q2/resent.csv")
             ],
         },
     )

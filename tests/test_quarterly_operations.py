@@ -10,10 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import DagsterEvent, DagsterEventType
 
-from pipelines.paths import DEFAULT_RETURNS_DIR
+from pipelines.paths import DEFAULT_RETURNS_DIR, SQL_DIR
 from pipelines.quarters import Quarter
 from pipelines.run import RunOutcome
+from pipelines.sql_models.model_files import load_sql_models
 from tests.conftest import build, copy_of_sample_warehouse
 
 PRIORITY_1_Q2 = Path("st-helens/2024-25/Q2/priority-1.csv")
@@ -61,16 +63,30 @@ def backfilled(sample_run: RunOutcome, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="module")
-def corrected(backfilled: RunOutcome) -> tuple[RunOutcome, dict[str, list[tuple]]]:
+def corrected(
+    backfilled: RunOutcome,
+) -> tuple[RunOutcome, dict[str, list[tuple]], dict[str, dict[str, object]]]:
     """The sample backfilled, then 2024-25 Q2 re-run with a corrected priority 1 return
     (CYP-012's 28% of EHC plans in 20 weeks becomes 31%) and an outturn figure changed
-    that its quarter is not re-run for."""
+    that its quarter is not re-run for; with the metadata of each table the run built."""
     before = marts_by_period(backfilled.warehouse)
     correct(backfilled.returns_dir / PRIORITY_1_Q2, "CYP-012", q2="31")
     correct(backfilled.returns_dir / OUTTURN_2021_22, "CYP-01", outturn="12")
-    again = build(backfilled.returns_dir, backfilled.warehouse, quarters=["2024-25-Q2"])
+    metadata: dict[str, dict[str, object]] = {}
+
+    def keep_metadata(event: DagsterEvent) -> None:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.step_materialization_data.materialization
+            metadata[materialization.asset_key.to_user_string()] = {
+                name: value.value for name, value in materialization.metadata.items()
+            }
+
+    again = build(
+        backfilled.returns_dir, backfilled.warehouse, quarters=["2024-25-Q2"],
+        on_event=keep_metadata,
+    )  # fmt: skip
     assert again.published, again.summary()
-    return again, before
+    return again, before, metadata
 
 
 def test_backfill_builds_every_quarter_found_in_one_run(backfilled) -> None:
@@ -79,7 +95,7 @@ def test_backfill_builds_every_quarter_found_in_one_run(backfilled) -> None:
 
 
 def test_a_corrected_return_wins_in_its_quarters_marts(corrected) -> None:
-    again, before = corrected
+    again, before, _ = corrected
     after = marts_by_period(again.warehouse)
     q2_priority_1 = next(row for row in after["2024-25 Q2"] if row[2] == 1)
     # CYP-012 moves from not met to met: 13 met, 2 within, 7 not met becomes 14, 2, 6.
@@ -88,7 +104,7 @@ def test_a_corrected_return_wins_in_its_quarters_marts(corrected) -> None:
 
 
 def test_running_one_quarter_leaves_unchanged_quarters_rows_exactly_as_they_were(corrected):
-    again, before = corrected
+    again, before, _ = corrected
     assert marts_by_period(again.warehouse)["2021-22 Q2"] == before["2021-22 Q2"]
 
 
@@ -96,7 +112,7 @@ def test_a_quarter_whose_return_changed_is_brought_up_to_date_whichever_quarter_
     # 2021-22 Q4's outturn file was corrected (CYP-01: 17 to 12 against 16, lower is
     # better, so not met becomes met) while only 2024-25 Q2 was run: its marts must
     # not contradict the fact table the run rebuilt.
-    again, before = corrected
+    again, before, _ = corrected
     q4_priority_1 = next(row for row in marts_by_period(again.warehouse)["2021-22 Q4"]
                          if row[2] == 1)  # fmt: skip
     before_q4 = next(row for row in before["2021-22 Q4"] if row[2] == 1)
@@ -111,8 +127,34 @@ def test_a_quarter_whose_return_changed_is_brought_up_to_date_whichever_quarter_
     assert fact == [(14, 17)]
 
 
+def test_a_quarter_run_rebuilds_the_files_and_periods_whose_returns_changed_and_no_more(
+    corrected,
+) -> None:
+    _, _, metadata = corrected
+    # The two corrected files, and the other returns of 2024-25 Q2, whose order moved:
+    # the corrected priority 1 file is now the period's latest.
+    assert metadata["staging/stg_indicator_returns"]["files_rebuilt"] == 7
+    assert metadata["intermediate/int_indicator_cells"]["files_rebuilt"] == 7
+    # 2021-22 Q4 (a corrected outturn) and every period after it; 2021-22 Q2 is untouched.
+    assert metadata["intermediate/int_indicator_values_as_published"]["periods_rebuilt"] == 2
+
+
+def test_the_tables_a_quarter_run_built_incrementally_are_what_a_whole_build_gives(corrected):
+    again, _, _ = corrected
+    incremental = [model for model in load_sql_models(SQL_DIR) if model.incremental_by]
+    assert incremental
+    with duckdb.connect(str(again.warehouse), read_only=True) as connection:
+        for model in incremental:
+            built = f"from {model.table}"
+            whole = f"({model.sql})"
+            assert connection.sql(
+                f"select count(*) from (({built} except all {whole}) "
+                f"union all ({whole} except all {built}))"
+            ).fetchall() == [(0,)], model.table
+
+
 def test_every_changed_figure_is_audited_with_the_files_it_came_from(corrected) -> None:
-    again, _ = corrected
+    again, _, _ = corrected
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
         changes = connection.sql(
             "select ref, period_key, figure, old_value, new_value, old_source_file_hash, "
@@ -138,7 +180,7 @@ def test_the_fact_suite_validates_the_quarter_run_and_the_rows_its_new_files_gav
     # Great Expectations copies its batch into pandas: a quarterly run must not pay for
     # the whole history, but every row it could have changed is checked, the corrected
     # 2021-22 outturn's included though that quarter was not run.
-    again, _ = corrected
+    again, _, _ = corrected
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
         (rows_checked,) = connection.sql(
             "select distinct rows_checked from quality.expectation_results "
@@ -157,7 +199,7 @@ def test_the_fact_suite_validates_the_quarter_run_and_the_rows_its_new_files_gav
 
 
 def test_the_superseded_return_stays_in_raw(corrected) -> None:
-    again, _ = corrected
+    again, _, _ = corrected
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
         rows = connection.sql(
             "select q2 from raw.returns where file_path = ? and ref = 'CYP-012' order by loaded_at",

@@ -122,6 +122,18 @@ def test_a_return_put_right_gets_a_clean_sheet_at_the_next_run(
     assert len(unchanged) == len(findings(next_run, "st-helens/2024-25/Q2/priority-1.csv")) > 0
 
 
+def test_a_sheet_with_nothing_new_to_say_is_left_as_it_was_written(
+    sample_run: RunOutcome, next_run: RunOutcome
+) -> None:
+    # The next run's reports folder is a copy of the sample run's, file times kept.
+    for file_path, rewritten in [("st-helens/2024-25/Q2/priority-1.csv", False),
+                                 (FIXED_RETURN, True)]:  # fmt: skip
+        before = sheet_paths(sheets_folder(sample_run), file_path)
+        after = sheet_paths(sheets_folder(next_run), file_path)
+        for old, new in zip(before, after, strict=True):
+            assert (old.stat().st_mtime_ns != new.stat().st_mtime_ns) == rewritten, new
+
+
 def test_a_refused_row_is_on_its_returns_sheet_with_what_to_write_instead(
     next_run: RunOutcome,
 ) -> None:

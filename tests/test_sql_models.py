@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -13,8 +14,9 @@ from assets.sql_models import build_layer_assets
 from pipelines.definitions import defs
 from pipelines.paths import PROJECT_ROOT, SQL_DIR
 from pipelines.resources import Warehouse
-from pipelines.sql_models.model import SqlModelError
+from pipelines.sql_models.model import SqlModel, SqlModelError
 from pipelines.sql_models.model_files import load_sql_models, read_sql_model
+from pipelines.sql_models.tables import build_table
 
 MODELS = load_sql_models(SQL_DIR)
 
@@ -66,6 +68,12 @@ def test_dagster_lineage_is_what_the_sql_reads() -> None:
     staging = AssetKey(["staging", "stg_indicator_returns"])
     assert graph.get(staging).parent_keys == {
         AssetKey(["validated", "indicator_returns"]),
+        AssetKey(["staging", "stg_indicator_return_versions"]),
+    }
+    versions = AssetKey(["staging", "stg_indicator_return_versions"])
+    assert graph.get(versions).parent_keys == {
+        AssetKey(["validated", "indicator_returns"]),
+        AssetKey(["validated", "judged_files"]),
         AssetKey(["staging", "stg_current_return_files"]),
     }
 
@@ -183,6 +191,12 @@ def test_a_misspelt_partitioned_by_fails_rather_than_leaving_the_model_unpartiti
         ("-- grain: a\n-- grain: b\n", "states 'grain' twice"),
         ("-- grain: a\n-- partitioned by: a, b\n", "'partitioned by' takes one column"),
         ("-- grain: a,, b\n", "'grain' takes columns separated by commas"),
+        ("-- grain: a\n-- incremental by: a\n", "'incremental by' takes file_path or reporting"),
+        ("-- grain: a\n-- incremental by file_path\n", "'incremental by' has no colon"),
+        (
+            "-- grain: a\n-- incremental by: file_path\n-- partitioned by: reporting_period\n",
+            "either partitioned by a period or incremental, not both",
+        ),
     ],
 )
 def test_a_header_key_stated_twice_or_with_a_malformed_value_fails(
@@ -229,3 +243,44 @@ def test_the_rule_arithmetic_lives_only_in_the_macros() -> None:
         if fragment in path.read_text()
     }
     assert holders == {"sql/macros/rules.sql"}
+
+
+def test_an_incremental_model_rebuilds_the_changed_files_and_is_built_whole_when_its_code_changes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "stg_rows.sql"
+    path.write_text(
+        "-- One row per file.\n-- grain: file_path\n-- incremental by: file_path\n"
+        "select file_path, file_hash, return_order from staging.stg_indicator_return_versions"
+    )
+    model = replace(read_sql_model(path, "staging"), code_version="first")
+    with duckdb.connect() as connection:
+        connection.execute(
+            "create schema staging; create table staging.stg_indicator_return_versions as "
+            "select 'A' as authority, '2024-25 Q' || q as reporting_period, "
+            "make_date(2024, 3 * q + 3, 28) as reporting_period_end, 'q' || q || '.csv' as "
+            "file_path, 'hash ' || q as file_hash, timestamp '2024-10-01' as file_judged_at, "
+            "q as return_order "
+            "from (select unnest([1, 2, 3]) as q) as quarters"
+        )
+
+        def files_rebuilt(model: SqlModel) -> object:
+            return build_table(connection, model, []).metadata["files_rebuilt"]
+
+        assert files_rebuilt(model) == "all: built whole"
+        assert files_rebuilt(model) == 0
+        connection.execute(
+            "update staging.stg_indicator_return_versions set file_hash = 'resent' "
+            "where file_path = 'q2.csv'"
+        )
+        assert files_rebuilt(model) == 1
+        # The gate's rules changed: every file's rows were judged again.
+        connection.execute(
+            "update staging.stg_indicator_return_versions "
+            "set file_judged_at = timestamp '2024-10-02'"
+        )
+        assert files_rebuilt(model) == 3
+        assert connection.sql("select file_hash from staging.stg_rows order by 1").fetchall() == [
+            ("hash 1",), ("hash 3",), ("resent",)
+        ]  # fmt: skip
+        assert files_rebuilt(replace(model, code_version="second")) == "all: built whole"

@@ -40,3 +40,13 @@ def test_an_unreadable_cache_is_read_past(sql_dir: Path) -> None:
     model_files.MODELS_CACHE.parent.mkdir(parents=True)
     model_files.MODELS_CACHE.write_bytes(b"not a pickle")
     assert project_sql_models() == load_sql_models(sql_dir)
+
+
+def test_another_duckdb_version_gives_the_models_new_code_versions(
+    sql_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = {model.key: model.code_version for model in project_sql_models()}
+    monkeypatch.setattr(model_files.duckdb, "__version__", "0.0.1")
+    after = {model.key: model.code_version for model in project_sql_models()}
+    assert before.keys() == after.keys()
+    assert all(before[key] != after[key] for key in before)

@@ -41,11 +41,20 @@ def model_check_specs(model: SqlModel) -> list[AssetCheckSpec]:
     return specs
 
 
-def check_grain(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> AssetCheckResult:
+def check_grain(
+    connection: duckdb.DuckDBPyConnection, model: SqlModel, rebuilt: list[str] | None = None
+) -> AssetCheckResult:
+    """No two rows share the model's grain; of an incremental model, among the rows this
+    run rebuilt (`rebuilt`: the files or periods, None for all), as the grain holds the
+    column it is rebuilt by and the other rows were checked when they were built."""
     grain = ", ".join(model.grain)
-    duplicates = connection.sql(
-        f"select {grain}, count(*) as n_rows from {model.table} "
-        f"group by all having count(*) > 1 order by n_rows desc limit 5"
+    rows = model.table
+    if rebuilt is not None and model.incremental_by in model.grain:
+        rows = f"(from {model.table} where list_contains($rebuilt, {model.incremental_by}))"
+    duplicates = connection.execute(
+        f"select {grain}, count(*) as n_rows from {rows} "
+        "group by all having count(*) > 1 order by n_rows desc limit 5",
+        {"rebuilt": rebuilt} if rows != model.table else {},
     ).fetchall()
     return AssetCheckResult(
         asset_key=model.key,

@@ -19,6 +19,9 @@ The keys (HEADER_KEYS):
   states one, except a check model, whose grain is the findings contract's.
 - `partitioned by`: the one column holding the reporting period of a model
   whose rows belong to one (see tables.py).
+- `incremental by`: `file_path` or `reporting_period`, for a model rebuilt only
+  for the files, or the periods, whose returns changed since it was built (see
+  tables.py for what each promises).
 
 A key not in HEADER_KEYS (`-- partitioned_by:`, `-- grian:`), a known key
 written with capitals or without its colon (`-- partitioned by reporting_period`),
@@ -35,12 +38,15 @@ from pipelines.sql_models.model import SqlModelError
 
 GRAIN = "grain"
 PARTITIONED_BY = "partitioned by"
-HEADER_KEYS = (GRAIN, PARTITIONED_BY)
+INCREMENTAL_BY = "incremental by"
+HEADER_KEYS = (GRAIN, PARTITIONED_BY, INCREMENTAL_BY)
+# What a model may be incremental by: the columns whose rebuilding rule tables.py knows.
+INCREMENTAL_COLUMNS = ("file_path", "reporting_period")
 
 _KEY_LINE = re.compile(r"^--\s*(?P<key>[A-Za-z]\w*(?:\s+[A-Za-z]\w*){0,2})\s*:\s*(?P<value>.*)$")
 _COLUMN_LIST = re.compile(r"^\w+(?:\s*,\s*\w+)*$")
 _KEY_WITHOUT_COLON = re.compile(
-    r"^--\s*(?P<key>grain|partitioned\s+by)\s+(?P<value>\w+(?:\s*,\s*\w+)*)\s*$",
+    r"^--\s*(?P<key>grain|partitioned\s+by|incremental\s+by)\s+(?P<value>\w+(?:\s*,\s*\w+)*)\s*$",
     re.IGNORECASE,
 )
 _COLUMN = re.compile(r"^\w+$")
@@ -51,6 +57,7 @@ class Header:
     description: str
     grain: tuple[str, ...] | None
     partitioned_by: str | None
+    incremental_by: str | None
 
 
 def read_header(path: Path, sql: str) -> Header:
@@ -77,10 +84,15 @@ def read_header(path: Path, sql: str) -> Header:
         elif in_first_block:
             description.append(line.removeprefix("--").strip())
     grain = keys.get(GRAIN)
+    if PARTITIONED_BY in keys and INCREMENTAL_BY in keys:
+        raise SqlModelError(
+            f"{path}: a model is either partitioned by a period or incremental, not both"
+        )
     return Header(
         description="\n".join(description).strip(),
         grain=None if grain is None else tuple(column.strip() for column in grain.split(",")),
         partitioned_by=keys.get(PARTITIONED_BY),
+        incremental_by=keys.get(INCREMENTAL_BY),
     )
 
 
@@ -99,8 +111,12 @@ def _checked_value(path: Path, key: str, value: str, keys: dict[str, str]) -> st
     value = value.strip()
     columns = [column.strip() for column in value.split(",")]
     if not all(_COLUMN.match(column) for column in columns) or (
-        key == PARTITIONED_BY and len(columns) != 1
+        key in (PARTITIONED_BY, INCREMENTAL_BY) and len(columns) != 1
     ):
-        shape = "one column" if key == PARTITIONED_BY else "columns separated by commas"
+        shape = "columns separated by commas" if key == GRAIN else "one column"
         raise SqlModelError(f"{path}: header key '{key}' takes {shape}, not '{value}'")
+    if key == INCREMENTAL_BY and value not in INCREMENTAL_COLUMNS:
+        raise SqlModelError(
+            f"{path}: header key '{key}' takes {' or '.join(INCREMENTAL_COLUMNS)}, not '{value}'"
+        )
     return value

@@ -6,15 +6,17 @@ description come from its header comment (header.py).
 
 Reading the project's own models (`project_sql_models`) costs sqlglot a quarter of a
 second, at every start of a run and of Dagster's UI; they are kept in the project's
-cache and read anew only when a file under sql/, the code here or sqlglot's version
-has changed.
+cache and read anew only when a file under sql/, the code here, or the version of
+sqlglot (which reads them) or of DuckDB (in each model's code version) has changed.
 """
 
 import hashlib
 import os
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import sqlglot
 from dagster import AssetKey
 from sqlglot import expressions as exp
@@ -58,9 +60,9 @@ def project_sql_models() -> list[SqlModel]:
 
 
 def _fingerprint() -> str:
-    """What the models are read from: every file under sql/, this package's code and
-    sqlglot's version."""
-    digest = hashlib.sha256(sqlglot.__version__.encode())
+    """What the models are made from: every file under sql/, this package's code, and
+    sqlglot's and DuckDB's versions."""
+    digest = hashlib.sha256(f"{sqlglot.__version__}\0{duckdb.__version__}".encode())
     code = sorted(Path(__file__).parent.glob("*.py"))
     for path in [*sorted(p for p in SQL_DIR.rglob("*") if p.is_file()), *code]:
         digest.update(f"\0{path}\0".encode())
@@ -82,7 +84,26 @@ def load_sql_models(sql_dir: Path) -> list[SqlModel]:
             "is assembled from the check models; delete the file"
         )
     checks = [model for model in models if is_findings_model(model)]
-    return [*models, findings_table_model(sql_dir, checks)] if checks else models
+    models = [*models, findings_table_model(sql_dir, checks)] if checks else models
+    return _with_code_versions(models, sql_dir)
+
+
+def _with_code_versions(models: list[SqlModel], sql_dir: Path) -> list[SqlModel]:
+    """Each model with the digest of the code its rows come from: its SQL, the rule
+    macros, DuckDB's version and the code versions of the models it reads."""
+    macros = "\n".join(path.read_text() for path in sorted((sql_dir / "macros").glob("*.sql")))
+    by_key = {model.key: model for model in models}
+    versions: dict[AssetKey, str] = {}
+
+    def code_version(model: SqlModel) -> str:
+        if model.key not in versions:
+            read = sorted(model.upstream & by_key.keys(), key=str)
+            upstream = [code_version(by_key[key]) for key in read]
+            text = "\n".join([duckdb.__version__, macros, model.sql, *upstream])
+            versions[model.key] = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return versions[model.key]
+
+    return [replace(model, code_version=code_version(model)) for model in models]
 
 
 def read_sql_model(path: Path, layer: str) -> SqlModel:
@@ -116,6 +137,7 @@ def read_sql_model(path: Path, layer: str) -> SqlModel:
         grain=grain,
         upstream=_tables_read(query, path),
         partitioned_by=header.partitioned_by,
+        incremental_by=header.incremental_by,
         column_descriptions=column_descriptions,
     )
 

@@ -1,6 +1,7 @@
 -- Every value cell of every return row that holds something (a number or a
 -- note), with the period it reports.
 -- grain: file_path, row_number, period_key, cell
+-- incremental by: file_path
 --
 -- q1..q4 are quarters; outturn stands for Q4 where q4 is blank; a month column
 -- is that month, and also stands for its quarter where the quarter column is

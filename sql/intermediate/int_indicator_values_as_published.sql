@@ -2,6 +2,7 @@
 -- reporting period, as that period's own returns give it: what the period
 -- was judged on when it was published, whatever later returns say.
 -- grain: authority, reporting_period, ref
+-- incremental by: reporting_period
 --
 -- Only the cells of the current returns as at the period count (a corrected
 -- resubmission of one of them is a correction, and counts); among them the
@@ -88,52 +89,40 @@ as_at as (
 
 year_earlier_periods as (
 
-    -- Named before the cells are joined, so that the join is on the period.
+    -- Named before the cells are joined, so that the join is on the period. as_at is
+    -- read here alone: a CTE read twice is held whole, and a run that builds some
+    -- periods could not pass their filter into it.
     select
-        as_at.authority,
-        as_at.reporting_period,
-        as_at.ref,
-        rules.year_earlier_quarter_key(
-            return_indicators.financial_year_start, as_at.value_as_at_fiscal_month
-        ) as year_earlier_period_key
+        as_at.*,
+        case when rules.quarter_of_month(as_at.value_as_at_fiscal_month) is not null
+            then rules.year_earlier_quarter_key(
+                return_indicators.financial_year_start, as_at.value_as_at_fiscal_month
+            )
+        end as year_earlier_period_key
 
     from as_at
     inner join return_indicators using (authority, reporting_period, ref)
-    where rules.quarter_of_month(as_at.value_as_at_fiscal_month) is not null
-
-),
-
-year_earlier_candidates as (
-
-    select
-        year_earlier_periods.authority,
-        year_earlier_periods.reporting_period,
-        year_earlier_periods.ref,
-        arg_max(cells.value, cells.cell_standing) as value_year_earlier_known
-
-    from year_earlier_periods
-    inner join intermediate.int_indicator_cells as cells
-        on year_earlier_periods.authority = cells.authority
-        and year_earlier_periods.ref = cells.ref
-        and year_earlier_periods.year_earlier_period_key = cells.period_key
-        and cells.period_type = 'quarter'
-        and year_earlier_periods.reporting_period >= cells.source_reporting_period
-    where cells.value is not null
-    group by
-        year_earlier_periods.authority,
-        year_earlier_periods.reporting_period,
-        year_earlier_periods.ref
 
 )
 
 select
-    as_at.authority,
-    as_at.reporting_period,
-    as_at.ref,
-    as_at.value_as_at,
-    as_at.value_as_at_period_key,
-    as_at.value_as_at_fiscal_month,
-    year_earlier_candidates.value_year_earlier_known
+    year_earlier_periods.authority,
+    year_earlier_periods.reporting_period,
+    year_earlier_periods.ref,
+    any_value(year_earlier_periods.value_as_at) as value_as_at,
+    any_value(year_earlier_periods.value_as_at_period_key) as value_as_at_period_key,
+    any_value(year_earlier_periods.value_as_at_fiscal_month) as value_as_at_fiscal_month,
+    arg_max(cells.value, cells.cell_standing) as value_year_earlier_known
 
-from as_at
-left join year_earlier_candidates using (authority, reporting_period, ref)
+from year_earlier_periods
+left join intermediate.int_indicator_cells as cells
+    on year_earlier_periods.authority = cells.authority
+    and year_earlier_periods.ref = cells.ref
+    and year_earlier_periods.year_earlier_period_key = cells.period_key
+    and cells.period_type = 'quarter'
+    and cells.value is not null
+    and year_earlier_periods.reporting_period >= cells.source_reporting_period
+group by
+    year_earlier_periods.authority,
+    year_earlier_periods.reporting_period,
+    year_earlier_periods.ref

@@ -3,6 +3,7 @@
 -- the marts count these indicators, per authority and reporting period. A
 -- period is judged on its own return's polarity, measure type and targets.
 -- grain: authority, reporting_period, ref
+-- incremental by: reporting_period
 --
 -- Two current returns as at the same period naming the same ref (the same
 -- indicator in two services' files): the later return stands, and
