@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -33,6 +34,7 @@ from pipelines.paths import DEFAULT_RETURNS_DIR, PROJECT_ROOT
 # and their imports held that start up by 2.5 s.
 if TYPE_CHECKING:
     from pipelines.run import RunOutcome
+    from pipelines.sql_models.model import SqlModel
 
 T = TypeVar("T")
 
@@ -112,6 +114,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return MOST_RUNS_FIRST.index(name) if name in MOST_RUNS_FIRST else len(MOST_RUNS_FIRST)
 
     items.sort(key=queue_position)  # stable: the other modules keep their order
+
+
+@cache
+def project_sql_models() -> tuple[SqlModel, ...]:
+    """`load_sql_models` of the project's sql/, read once in each test process: sqlglot's
+    parse of every file took 0.5 s, and several test modules collect their tests from it."""
+    from pipelines.paths import SQL_DIR
+    from pipelines.sql_models.model_files import load_sql_models
+
+    return tuple(load_sql_models(SQL_DIR))
 
 
 @pytest.fixture
