@@ -1,8 +1,8 @@
 """Shared fixtures: a DuckDB connection with the rule macros, and pipeline runs.
 
 Pipeline runs go through Dagster (the same job `python -m pipelines run`
-executes) into temporary warehouses, with an ephemeral Dagster instance so the
-tests leave nothing in the project's own storage.
+executes) into temporary warehouses, with an ephemeral Dagster instance
+(tests/dagster_instance.py) so the tests leave nothing in the project's own storage.
 
 A run costs seconds, so the sample is run once for the whole session, however many
 test processes share it, and read by every test that only reads it; a test that runs
@@ -20,25 +20,21 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
-from dagster._core.instance import InstanceType
-from dagster._core.launcher.sync_in_memory_run_launcher import SyncInMemoryRunLauncher
-from dagster._core.run_coordinator import DefaultRunCoordinator
-from dagster._core.storage.event_log import InMemoryEventLogStorage
-from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
-from dagster._core.storage.root import TemporaryLocalArtifactStorage
-from dagster._core.storage.runs import InMemoryRunStorage
-from sqlalchemy import Connection
 
 from pipelines.paths import DEFAULT_RETURNS_DIR, PROJECT_ROOT
-from pipelines.resources import load_rule_macros
-from pipelines.run import RunOutcome, run_pipeline
+
+# Dagster and the pipeline are imported where a fixture or `build` needs them: pytest-xdist's
+# controlling process loads this file for its hooks alone, before it starts the workers,
+# and their imports held that start up by 2.5 s.
+if TYPE_CHECKING:
+    from pipelines.run import RunOutcome
+    from pipelines.sql_models.model import SqlModel
 
 T = TypeVar("T")
 
@@ -120,47 +116,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=queue_position)  # stable: the other modules keep their order
 
 
+@cache
+def project_sql_models() -> tuple[SqlModel, ...]:
+    """`load_sql_models` of the project's sql/, read once in each test process: sqlglot's
+    parse of every file took 0.5 s, and several test modules collect their tests from it."""
+    from pipelines.paths import SQL_DIR
+    from pipelines.sql_models.model_files import load_sql_models
+
+    return tuple(load_sql_models(SQL_DIR))
+
+
 @pytest.fixture
 def rules() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with the macros of sql/macros loaded."""
+    from pipelines.resources import load_rule_macros
+
     with duckdb.connect() as connection:
         load_rule_macros(connection)
         yield connection
 
 
-class KeptOpenInMemoryEventLogStorage(InMemoryEventLogStorage):
-    """Dagster's in-memory event log, written through the one connection it holds for its
-    life rather than a new connection (and two PRAGMAs) per event, as the command line's
-    event log keeps its SQLite connection open (pipelines/history_storage.py): a run of a
-    one-row return stores some 500 events, and this spared 0.7 s of its 6.5 s of CPU."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        # Set once on the held connection, outside a transaction, where SQLite heeds it.
-        self._held_conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-        self._held_conn.commit()
-
-    @contextmanager
-    def _connect(self) -> Iterator[Connection]:
-        with self._db_lock, self._held_conn.begin():
-            yield self._held_conn
-
-
-def ephemeral_instance() -> DagsterInstance:
-    """`DagsterInstance.ephemeral()`, its event log kept open."""
-    return DagsterInstance(
-        instance_type=InstanceType.EPHEMERAL,
-        local_artifact_storage=TemporaryLocalArtifactStorage(),
-        run_storage=InMemoryRunStorage(),
-        event_storage=KeptOpenInMemoryEventLogStorage(),
-        compute_log_manager=NoOpComputeLogManager(),
-        run_coordinator=DefaultRunCoordinator(),
-        run_launcher=SyncInMemoryRunLauncher(),
-    )
-
-
 def build(returns_dir: Path, warehouse: Path, **options: Path) -> RunOutcome:
     """Run the pipeline; reports go beside the warehouse, not into the project."""
+    from pipelines.run import run_pipeline
+    from tests.dagster_instance import ephemeral_instance
+
     options.setdefault("reports_dir", warehouse.parent / "reports")
     with ephemeral_instance() as instance:
         return run_pipeline(returns_dir, warehouse, instance=instance, **options)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.paths import SQL_DIR
 from pipelines.sql_models.checks import model_check_specs
 from pipelines.sql_models.findings import FINDING_COLUMNS, FINDING_GRAIN
 from pipelines.sql_models.model import SqlModelError
 from pipelines.sql_models.model_files import load_sql_models, read_sql_model
+from tests.conftest import project_sql_models
 
-MODELS = load_sql_models(SQL_DIR)
+MODELS = project_sql_models()
 CHECKS = [model for model in MODELS if model.layer == "quality" and model.name.startswith("check_")]
 FINDINGS_SELECT = ", ".join(f"null as {name}" for name, _, _ in FINDING_COLUMNS)
 

@@ -15,13 +15,12 @@ import polars as pl
 import pytest
 from sqlglot import exp, parse_one
 
-from pipelines.paths import SQL_DIR
 from pipelines.quarters import Quarter
 from pipelines.resources import load_rule_macros
 from pipelines.sql_models.model import SqlModel
-from pipelines.sql_models.model_files import load_sql_models
+from tests.conftest import project_sql_models
 
-MODELS = {model.table: model for model in load_sql_models(SQL_DIR)}
+MODELS = {model.table: model for model in project_sql_models()}
 
 
 def columns_read(model: SqlModel) -> set[str]:

@@ -12,11 +12,10 @@ import duckdb
 import pytest
 from dagster import DagsterEvent, DagsterEventType
 
-from pipelines.paths import DEFAULT_RETURNS_DIR, SQL_DIR
+from pipelines.paths import DEFAULT_RETURNS_DIR
 from pipelines.quarters import Quarter
 from pipelines.run import RunOutcome
-from pipelines.sql_models.model_files import load_sql_models
-from tests.conftest import build, copy_of_sample_warehouse
+from tests.conftest import build, copy_of_sample_warehouse, project_sql_models
 
 PRIORITY_1_Q2 = Path("st-helens/2024-25/Q2/priority-1.csv")
 OUTTURN_2021_22 = Path("st-helens/2021-22/Q4/priority-1.csv")
@@ -141,7 +140,7 @@ def test_a_quarter_run_rebuilds_the_files_and_periods_whose_returns_changed_and_
 
 def test_the_tables_a_quarter_run_built_incrementally_are_what_a_whole_build_gives(corrected):
     again, _, _ = corrected
-    incremental = [model for model in load_sql_models(SQL_DIR) if model.incremental_by]
+    incremental = [model for model in project_sql_models() if model.incremental_by]
     assert incremental
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
         for model in incremental:

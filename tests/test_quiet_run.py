@@ -17,7 +17,7 @@ from pipelines.definitions import BUILD_WAREHOUSE_JOB
 from pipelines.paths import PROJECT_ROOT
 from pipelines.run import job_origin, run_pipeline
 from pipelines.settings import history_of, reports_beside
-from tests.conftest import ephemeral_instance
+from tests.dagster_instance import ephemeral_instance
 
 
 @pytest.fixture(scope="module")

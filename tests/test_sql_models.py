@@ -12,13 +12,14 @@ from dagster import AssetKey, Definitions, materialize
 
 from assets.sql_models import build_layer_assets
 from pipelines.definitions import defs
-from pipelines.paths import PROJECT_ROOT, SQL_DIR
+from pipelines.paths import PROJECT_ROOT
 from pipelines.resources import Warehouse
 from pipelines.sql_models.model import SqlModel, SqlModelError
 from pipelines.sql_models.model_files import load_sql_models, read_sql_model
 from pipelines.sql_models.tables import build_table
+from tests.conftest import project_sql_models
 
-MODELS = load_sql_models(SQL_DIR)
+MODELS = project_sql_models()
 
 # What each layer may read: the layer below it, and itself.
 # As in dbt's jaffle-shop, a mart may read staging directly where nothing needs

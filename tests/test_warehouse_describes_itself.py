@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pipelines.data_dictionary import DATA_DICTIONARY, render
 from pipelines.definitions import defs
-from pipelines.paths import SQL_DIR
-from pipelines.sql_models.model_files import load_sql_models
+from tests.conftest import project_sql_models
 
-MARTS = [model for model in load_sql_models(SQL_DIR) if model.layer == "marts"]
+MARTS = [model for model in project_sql_models() if model.layer == "marts"]
 
 
 def test_every_mart_column_has_a_comment_in_the_warehouse(sample_warehouse) -> None:
@@ -44,6 +43,6 @@ def test_dagster_shows_each_marts_columns_with_their_descriptions() -> None:
 
 
 def test_the_data_dictionary_page_is_made_from_the_models() -> None:
-    assert DATA_DICTIONARY.read_text(encoding="utf-8") == render(load_sql_models(SQL_DIR)), (
+    assert DATA_DICTIONARY.read_text(encoding="utf-8") == render(project_sql_models()), (
         "docs/data-dictionary.md is out of date: run python -m pipelines data-dictionary"
     )
