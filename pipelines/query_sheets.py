@@ -101,16 +101,19 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
     csv_by_file = _csv_lines_by_file(queries["file_path"], csv_cells)
     written_at = dt.datetime.now(dt.UTC)
     digests_path = folder / SHEET_DIGESTS
-    previous = json.loads(digests_path.read_text()) if digests_path.is_file() else {}
+    previous = _sheet_digests(digests_path)
+    # Gone while sheets are written: a run stopped half way leaves none, and the next
+    # writes every sheet, not trusting digests of sheets it may have changed since.
+    digests_path.unlink(missing_ok=True)
     digests: dict[str, str] = {}
-    written: list[str] = []
+    sheets: list[str] = []
     for file_path in files["file_path"]:
         its_sections = sections.get(file_path, [])
         html_path, csv_path = sheet_paths(folder, file_path)
         # A return with nothing outstanding gets a sheet only to replace an old one.
         if not its_sections and not html_path.exists():
             continue
-        written.append(file_path)
+        sheets.append(file_path)
         csv_text = CSV_BOM + csv_header + csv_by_file.get(file_path, "")
         # A sheet that would say what it already says is left as it is, with the time it
         # was written: a folder of thousands of returns took seconds to write again.
@@ -120,21 +123,32 @@ def write_query_sheets(warehouse: Path, reports_dir: Path) -> Path | None:
         if (
             previous.get(file_path) == digests[file_path]
             and html_path.exists()
-            and (csv_path.exists())
+            and csv_path.exists()
         ):
             continue
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(sheet_html(file_path, its_sections, written_at), encoding="utf-8")
         csv_path.write_text(csv_text, encoding="utf-8", newline="")
     folder.mkdir(parents=True, exist_ok=True)
-    digests_path.write_text(json.dumps(digests))
+    written_digests = digests_path.with_suffix(".json.new")
+    written_digests.write_text(json.dumps(digests))
+    written_digests.replace(digests_path)
     index = folder / "index.html"
-    index.write_text(index_html(folder, written, queries), encoding="utf-8")
+    index.write_text(index_html(folder, sheets, queries), encoding="utf-8")
     return index
 
 
+def _sheet_digests(path: Path) -> dict[str, str]:
+    """The sheets' digests as the last run left them; none where it left none it could
+    finish writing."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def index_html(folder: Path, file_paths: list[str], queries: pl.DataFrame) -> str:
-    """One line per sheet written: the return, how many queries to fix and to explain."""
+    """One line per sheet: the return, how many queries to fix and to explain."""
     counts = queries.group_by("file_path").agg(
         (pl.col("must") == MUST_FIX).sum().alias("fix"),
         (pl.col("must") == MUST_EXPLAIN).sum().alias("explain"),

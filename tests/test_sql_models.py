@@ -246,42 +246,116 @@ def test_the_rule_arithmetic_lives_only_in_the_macros() -> None:
     assert holders == {"sql/macros/rules.sql"}
 
 
+def incremental_model(tmp_path: Path, name: str, sql: str, **fields: object) -> SqlModel:
+    """A model incremental by file_path, one row per file, with the given SQL."""
+    path = tmp_path / f"{name}.sql"
+    path.write_text(
+        f"-- One row per file.\n-- grain: file_path\n-- incremental by: file_path\n{sql}"
+    )
+    return replace(read_sql_model(path, "staging"), code_version="first", **fields)
+
+
+def with_three_returns(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(
+        "create schema staging; create table staging.stg_indicator_return_versions as "
+        "select 'A' as authority, '2024-25 Q' || q as reporting_period, "
+        "make_date(2024, 3 * q + 3, 28) as reporting_period_end, 'q' || q || '.csv' as "
+        "file_path, 'hash ' || q as file_hash, timestamp '2024-10-01' as file_judged_at, "
+        "q as return_order "
+        "from (select unnest([1, 2, 3]) as q) as quarters"
+    )
+
+
+def files_rebuilt(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> object:
+    return build_table(connection, model, []).metadata["files_rebuilt"]
+
+
+def resend(connection: duckdb.DuckDBPyConnection, file_path: str) -> None:
+    connection.execute(
+        "update staging.stg_indicator_return_versions set file_hash = 'resent' where file_path = ?",
+        [file_path],
+    )
+
+
 def test_an_incremental_model_rebuilds_the_changed_files_and_is_built_whole_when_its_code_changes(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "stg_rows.sql"
-    path.write_text(
-        "-- One row per file.\n-- grain: file_path\n-- incremental by: file_path\n"
-        "select file_path, file_hash, return_order from staging.stg_indicator_return_versions"
-    )
-    model = replace(read_sql_model(path, "staging"), code_version="first")
+    model = incremental_model(
+        tmp_path, "stg_rows",
+        "select file_path, file_hash, return_order from staging.stg_indicator_return_versions",
+    )  # fmt: skip
     with duckdb.connect() as connection:
-        connection.execute(
-            "create schema staging; create table staging.stg_indicator_return_versions as "
-            "select 'A' as authority, '2024-25 Q' || q as reporting_period, "
-            "make_date(2024, 3 * q + 3, 28) as reporting_period_end, 'q' || q || '.csv' as "
-            "file_path, 'hash ' || q as file_hash, timestamp '2024-10-01' as file_judged_at, "
-            "q as return_order "
-            "from (select unnest([1, 2, 3]) as q) as quarters"
-        )
-
-        def files_rebuilt(model: SqlModel) -> object:
-            return build_table(connection, model, []).metadata["files_rebuilt"]
-
-        assert files_rebuilt(model) == "all: built whole"
-        assert files_rebuilt(model) == 0
-        connection.execute(
-            "update staging.stg_indicator_return_versions set file_hash = 'resent' "
-            "where file_path = 'q2.csv'"
-        )
-        assert files_rebuilt(model) == 1
+        with_three_returns(connection)
+        assert files_rebuilt(connection, model) == "all: built whole"
+        assert files_rebuilt(connection, model) == 0
+        resend(connection, "q2.csv")
+        assert files_rebuilt(connection, model) == 1
         # The gate's rules changed: every file's rows were judged again.
         connection.execute(
             "update staging.stg_indicator_return_versions "
             "set file_judged_at = timestamp '2024-10-02'"
         )
-        assert files_rebuilt(model) == 3
+        assert files_rebuilt(connection, model) == 3
         assert connection.sql("select file_hash from staging.stg_rows order by 1").fetchall() == [
             ("hash 1",), ("hash 3",), ("resent",)
         ]  # fmt: skip
-        assert files_rebuilt(replace(model, code_version="second")) == "all: built whole"
+        assert files_rebuilt(connection, replace(model, code_version="second")) == (
+            "all: built whole"
+        )
+
+
+def test_a_model_built_before_the_incremental_model_it_reads_catches_up_with_it_later(
+    tmp_path: Path,
+) -> None:
+    # A Dagster run of some models only: the reader is built while the table it reads
+    # still holds the returns as they were. It must not record the new ones as built.
+    upstream = incremental_model(
+        tmp_path, "stg_rows",
+        "select file_path, file_hash from staging.stg_indicator_return_versions",
+    )  # fmt: skip
+    reader = incremental_model(
+        tmp_path, "stg_reader", "select file_path, file_hash from staging.stg_rows",
+        incremental_upstream=("staging.stg_rows",),
+    )  # fmt: skip
+    with duckdb.connect() as connection:
+        with_three_returns(connection)
+        files_rebuilt(connection, upstream)
+        files_rebuilt(connection, reader)
+        resend(connection, "q1.csv")
+        assert files_rebuilt(connection, reader) == 0
+        assert files_rebuilt(connection, upstream) == 1
+        assert files_rebuilt(connection, reader) == 1
+        stale = connection.sql("from staging.stg_reader except from staging.stg_rows")
+        assert stale.fetchall() == []
+
+
+def test_an_incremental_model_whose_grain_check_failed_is_built_whole_and_checked_again(
+    tmp_path: Path,
+) -> None:
+    doubled = incremental_model(
+        tmp_path, "stg_rows",
+        "select file_path from staging.stg_indicator_return_versions "
+        "cross join (select unnest([1, 2]) as copy) as copies",
+    )  # fmt: skip
+    with duckdb.connect() as connection:
+        with_three_returns(connection)
+        for _ in range(2):
+            result = build_table(connection, doubled, [])
+            assert result.metadata["files_rebuilt"] == "all: built whole"
+            assert not result.check_results[0].passed
+
+
+def test_a_record_of_another_shape_is_made_again_and_every_table_built_whole(
+    tmp_path: Path,
+) -> None:
+    model = incremental_model(
+        tmp_path, "stg_rows", "select file_path from staging.stg_indicator_return_versions"
+    )
+    with duckdb.connect() as connection:
+        with_three_returns(connection)
+        connection.execute(
+            "create schema build_state; create table build_state.model_inputs "
+            "(model varchar, code_version varchar, file_path varchar)"
+        )
+        assert files_rebuilt(connection, model) == "all: built whole"
+        assert files_rebuilt(connection, model) == 0

@@ -45,8 +45,9 @@ def check_grain(
     connection: duckdb.DuckDBPyConnection, model: SqlModel, rebuilt: list[str] | None = None
 ) -> AssetCheckResult:
     """No two rows share the model's grain; of an incremental model, among the rows this
-    run rebuilt (`rebuilt`: the files or periods, None for all), as the grain holds the
-    column it is rebuilt by and the other rows were checked when they were built."""
+    run rebuilt (`rebuilt`: the files or periods, None for all): the grain holds the
+    column it is rebuilt by, and the other rows passed when they were built, since a
+    failed check makes the next build whole (tables.py)."""
     grain = ", ".join(model.grain)
     rows = model.table
     if rebuilt is not None and model.incremental_by in model.grain:

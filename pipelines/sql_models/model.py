@@ -31,6 +31,9 @@ class SqlModel:
     # A digest of the model's SQL, the rule macros and every model it reads, and DuckDB's
     # version: an incremental model built by other code is rebuilt whole.
     code_version: str = ""
+    # The incremental models this one reads: what they were built from is what it is
+    # built from (tables.py).
+    incremental_upstream: tuple[str, ...] = ()
     # Each output column's description: the comment beside it in the final SELECT.
     column_descriptions: tuple[tuple[str, str], ...] = ()
 

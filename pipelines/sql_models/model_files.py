@@ -89,8 +89,9 @@ def load_sql_models(sql_dir: Path) -> list[SqlModel]:
 
 
 def _with_code_versions(models: list[SqlModel], sql_dir: Path) -> list[SqlModel]:
-    """Each model with the digest of the code its rows come from: its SQL, the rule
-    macros, DuckDB's version and the code versions of the models it reads."""
+    """Each model with the digest of the code its rows come from (its SQL, the rule
+    macros, DuckDB's version and the code versions of the models it reads), and the
+    incremental models it reads."""
     macros = "\n".join(path.read_text() for path in sorted((sql_dir / "macros").glob("*.sql")))
     by_key = {model.key: model for model in models}
     versions: dict[AssetKey, str] = {}
@@ -103,7 +104,17 @@ def _with_code_versions(models: list[SqlModel], sql_dir: Path) -> list[SqlModel]
             versions[model.key] = hashlib.sha256(text.encode()).hexdigest()[:16]
         return versions[model.key]
 
-    return [replace(model, code_version=code_version(model)) for model in models]
+    incremental = {model.key: model.table for model in models if model.incremental_by}
+    return [
+        replace(
+            model,
+            code_version=code_version(model),
+            incremental_upstream=tuple(
+                sorted(incremental[key] for key in model.upstream if key in incremental)
+            ),
+        )
+        for model in models
+    ]
 
 
 def read_sql_model(path: Path, layer: str) -> SqlModel:

@@ -21,12 +21,18 @@ the same transaction as its rows. A run compares the two, and:
   the returns as at that period or earlier, which is what being published means:
   a later quarter's returns cannot change an earlier period's rows.
 
-A model whose code changed since (its code_version), whose columns changed, or
-that has no record of its inputs is built whole. Any other model's table is
+A model that reads incremental models is built from what they were built from
+(their records), never from returns whose rows they do not yet hold: after a
+Dagster run of some models only, it catches up with them, not past them. A model
+whose code changed since (its code_version, which covers this module too), whose
+columns changed, whose grain check failed, or that has no record of its inputs is
+built whole. Any other model's table is
 replaced whole on every run.
 """
 
+import hashlib
 from graphlib import TopologicalSorter
+from pathlib import Path
 
 import duckdb
 from dagster import AssetKey, MaterializeResult, TableColumn, TableSchema
@@ -82,6 +88,9 @@ def build_table(
     built = connection.sql(f"from {model.table}")
     types = dict(zip(built.columns, map(str, built.types), strict=True))
     check_results = [check_grain(connection, model, rebuilt)]
+    if model.incremental_by and not check_results[0].passed:
+        # Only rebuilt rows are checked on an incremental build: the next builds it whole.
+        forget_record(connection, model)
     if is_findings_model(model):
         check_results.append(check_findings(connection, model))
     return MaterializeResult(
@@ -193,11 +202,19 @@ def _period_fingerprints(column: str, table: str) -> str:
 # The current returns an incremental model is built from, and the record of what they
 # were when each incremental model was last built.
 RETURN_VERSIONS = "staging.stg_indicator_return_versions"
-MODEL_INPUTS = "build_state.model_inputs"
+BUILT_FROM = "build_state.model_inputs"
 INPUT_COLUMNS = (
     "authority, reporting_period, reporting_period_end, file_path, file_hash, file_judged_at, "
     "return_order"
 )
+BUILT_FROM_DDL = (
+    f"create table {BUILT_FROM} (model varchar not null, code_version varchar not null, "
+    "authority varchar, reporting_period varchar, reporting_period_end date, file_path varchar, "
+    "file_hash varchar, file_judged_at timestamp, return_order bigint)"
+)
+# How a record is made and read is part of the code a table's rows come from: a record
+# made by another version of this module is not trusted, and the table is built whole.
+RECORD_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]
 
 
 def _build_incrementally(
@@ -205,35 +222,28 @@ def _build_incrementally(
 ) -> list[str] | None:
     """Rebuild the model's rows for what changed since it was built (see the module's
     docstring); the files or periods rebuilt, or None when the table was built whole."""
-    connection.execute(
-        "create schema if not exists build_state;\n"
-        f"create table if not exists {MODEL_INPUTS} (model varchar not null, "
-        "code_version varchar not null, authority varchar, reporting_period varchar, "
-        "reporting_period_end date, file_path varchar, file_hash varchar, "
-        "file_judged_at timestamp, return_order bigint)"
-    )
+    _ensure_record_table(connection)
     column = model.incremental_by
-    if not _can_build_incrementally(connection, model):
+    code_version = f"{model.code_version}/{RECORD_VERSION}"
+    inputs = _current_inputs(connection, model)
+    if inputs is None or not _can_build_incrementally(connection, model, code_version):
         # The record goes first, so that a build stopped half way leaves none, and the
         # next run builds the table whole again.
-        connection.execute(f"delete from {MODEL_INPUTS} where model = ?", [model.table])
+        forget_record(connection, model)
         connection.execute(f"create or replace table {model.table} as\n{model.sql}")
-        connection.execute(
-            f"insert into {MODEL_INPUTS} select ? as model, ? as code_version, {INPUT_COLUMNS} "
-            f"from {RETURN_VERSIONS}",
-            [model.table, model.code_version],
-        )
+        if inputs is not None:
+            _record(connection, model, code_version, inputs)
         return None
-    built_from = f"(select {INPUT_COLUMNS} from {MODEL_INPUTS} where model = $model)"
+    built_from = f"(select {INPUT_COLUMNS} from {BUILT_FROM} where model = $model)"
     changed = (
-        f"((from {RETURN_VERSIONS} select {INPUT_COLUMNS} except from {built_from}) "
-        f"union all (from {built_from} except from {RETURN_VERSIONS} select {INPUT_COLUMNS}))"
+        f"((from {inputs} select {INPUT_COLUMNS} except from {built_from}) "
+        f"union all (from {built_from} except from {inputs} select {INPUT_COLUMNS}))"
     )
     if column == "file_path":
         keys_sql = f"select distinct file_path from {changed}"
     else:
         keys_sql = (
-            f"select distinct reporting_period from (from {RETURN_VERSIONS} "
+            f"select distinct reporting_period from (from {inputs} "
             f"select reporting_period, reporting_period_end union all from {built_from} "
             "select reporting_period, reporting_period_end) "
             f"where reporting_period_end >= (select min(reporting_period_end) from {changed})"
@@ -249,12 +259,8 @@ def _build_incrementally(
             f"where list_contains(?, {column})",
             [keys],
         )
-        connection.execute(f"delete from {MODEL_INPUTS} where model = ?", [model.table])
-        connection.execute(
-            f"insert into {MODEL_INPUTS} select ? as model, ? as code_version, {INPUT_COLUMNS} "
-            f"from {RETURN_VERSIONS}",
-            [model.table, model.code_version],
-        )
+        forget_record(connection, model)
+        _record(connection, model, code_version, inputs)
         connection.execute("commit")
     except Exception:
         connection.execute("rollback")
@@ -262,7 +268,64 @@ def _build_incrementally(
     return keys
 
 
-def _can_build_incrementally(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> bool:
+def _ensure_record_table(connection: duckdb.DuckDBPyConnection) -> None:
+    """The record table, made again (every incremental table then built whole) where a
+    warehouse holds one of another shape."""
+    connection.execute("create schema if not exists build_state")
+    columns = connection.execute(
+        "select column_name from duckdb_columns() "
+        "where schema_name = 'build_state' and table_name = 'model_inputs' order by column_index"
+    ).fetchall()
+    wanted = ["model", "code_version", *INPUT_COLUMNS.split(", ")]
+    if [name for (name,) in columns] != wanted:
+        connection.execute(f"drop table if exists {BUILT_FROM}")
+        connection.execute(BUILT_FROM_DDL)
+
+
+def _current_inputs(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> str | None:
+    """What the model would be built from now, as a relation: the current returns for a
+    model that reads none of the incremental models; otherwise what those were built from,
+    so a model never records returns whose rows the tables it reads do not yet hold (a
+    Dagster run of some models only). None where the tables it reads were built from
+    different returns, or one has no record: it is then built whole."""
+    if not model.incremental_upstream:
+        return RETURN_VERSIONS
+    records = [
+        f"(select {INPUT_COLUMNS} from {BUILT_FROM} where model = '{table}')"
+        for table in model.incremental_upstream
+    ]
+    first = records[0]
+    if not connection.execute(f"select count(*) > 0 from {first}").fetchall()[0][0]:
+        return None
+    for other in records[1:]:
+        (differ,) = connection.execute(
+            f"select count(*) from ((from {first} except all from {other}) "
+            f"union all (from {other} except all from {first}))"
+        ).fetchall()[0]
+        if differ:
+            return None
+    return first
+
+
+def _record(
+    connection: duckdb.DuckDBPyConnection, model: SqlModel, code_version: str, inputs: str
+) -> None:
+    connection.execute(
+        f"insert into {BUILT_FROM} select ? as model, ? as code_version, {INPUT_COLUMNS} "
+        f"from {inputs}",
+        [model.table, code_version],
+    )
+
+
+def forget_record(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
+    """Drop what the model was built from: its next build is whole. Also done when its
+    grain check fails, so that the next run checks every row again."""
+    connection.execute(f"delete from {BUILT_FROM} where model = ?", [model.table])
+
+
+def _can_build_incrementally(
+    connection: duckdb.DuckDBPyConnection, model: SqlModel, code_version: str
+) -> bool:
     """Whether the table exists with the columns the model gives now, and the record of
     its inputs was made by this code."""
     exists = connection.execute(
@@ -272,9 +335,9 @@ def _can_build_incrementally(connection: duckdb.DuckDBPyConnection, model: SqlMo
     if not exists:
         return False
     recorded = connection.execute(
-        f"select distinct code_version from {MODEL_INPUTS} where model = ?", [model.table]
+        f"select distinct code_version from {BUILT_FROM} where model = ?", [model.table]
     ).fetchall()
-    if recorded != [(model.code_version,)]:
+    if recorded != [(code_version,)]:
         return False
     # The columns as the SQL binds them, with no query run.
     table, rows = connection.sql(f"from {model.table}"), connection.sql(model.sql)
