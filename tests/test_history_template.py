@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,23 +50,27 @@ def database_contents(path: Path) -> dict[str, object]:
     return contents
 
 
-def dagsters_own_history(folder: Path) -> Path:
-    storage = DagsterSqliteStorage.from_local(str(folder))
+def history_with_a_run(
+    folder: Path, make_storage: Callable[[str], DagsterSqliteStorage] = HistoryStorage
+) -> Path:
+    """A history made in `folder` (ours, or as `make_storage` makes it), with one run's
+    event log opened."""
+    storage = make_storage(str(folder))
     with storage.event_log_storage.run_connection("a-run"):
         pass
     storage.dispose()
     return folder
 
 
+def dagsters_own_history(folder: Path) -> Path:
+    return history_with_a_run(folder, DagsterSqliteStorage.from_local)
+
+
 def test_a_history_made_from_the_template_is_the_history_dagster_makes(
     templates: Path, tmp_path: Path
 ) -> None:
     expected = dagsters_own_history(tmp_path / "dagster")
-    made = tmp_path / "from-template"
-    storage = HistoryStorage(str(made))
-    with storage.event_log_storage.run_connection("a-run"):
-        pass
-    storage.dispose()
+    made = history_with_a_run(tmp_path / "from-template")
     assert (templates / history_template.dagster_version / RUN_EVENT_LOG).is_file()
     for database in [*STORAGE_DATABASES, "history/runs/a-run.db"]:
         assert database_contents(made / database) == database_contents(expected / database)
@@ -120,11 +125,7 @@ def test_without_a_template_dagster_makes_the_history_as_before(
     unwritable.write_text("not a folder")
     monkeypatch.setattr(history_template, "TEMPLATES", unwritable / "cache")
     expected = dagsters_own_history(tmp_path / "dagster")
-    made = tmp_path / "history"
-    storage = HistoryStorage(str(made))
-    with storage.event_log_storage.run_connection("a-run"):
-        pass
-    storage.dispose()
+    made = history_with_a_run(tmp_path / "history")
     assert history_template.make_template() is None
     for database in [*STORAGE_DATABASES, "history/runs/a-run.db"]:
         assert database_contents(made / database) == database_contents(expected / database)
