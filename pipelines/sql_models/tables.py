@@ -13,9 +13,8 @@ the same transaction as its rows. A run compares the two, and:
 
 - `-- incremental by: file_path`: rebuilds the rows of each file whose returns
   changed (a new file, a new version of one, one whose return_order moved, one
-  judged again under new rules). The
-  model promises that a file's rows come from that file's rows and its returns'
-  order alone.
+  judged again under new rules). The model promises that a file's rows come
+  from that file's rows and its returns' order alone.
 - `-- incremental by: reporting_period`: rebuilds every period from the earliest
   one with a changed return on. The model promises that a period's rows come from
   the returns as at that period or earlier, which is what being published means:
@@ -26,8 +25,7 @@ A model that reads incremental models is built from what they were built from
 Dagster run of some models only, it catches up with them, not past them. A model
 whose code changed since (its code_version, which covers this module too), whose
 columns changed, whose grain check failed, or that has no record of its inputs is
-built whole. Any other model's table is
-replaced whole on every run.
+built whole. Any other model's table is replaced whole on every run.
 """
 
 import hashlib
@@ -145,11 +143,7 @@ def _replace_periods(
     touched."""
     column = model.partitioned_by
     connection.execute(f"create or replace temp table model_rows as\n{model.sql}")
-    exists = connection.sql(
-        "select 1 from duckdb_tables() where schema_name = ? and table_name = ?",
-        params=[model.layer, model.name],
-    ).fetchall()
-    if not exists or (
+    if not _table_exists(connection, model) or (
         connection.sql(f"describe {model.table}").fetchall()
         != connection.sql("describe model_rows").fetchall()
     ):
@@ -185,6 +179,15 @@ def _replace_periods(
         connection.execute("rollback")
         raise
     return replaced
+
+
+def _table_exists(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> bool:
+    return bool(
+        connection.execute(
+            "select 1 from duckdb_tables() where schema_name = ? and table_name = ?",
+            [model.layer, model.name],
+        ).fetchall()
+    )
 
 
 def _period_fingerprints(column: str, table: str) -> str:
@@ -235,10 +238,7 @@ def _build_incrementally(
             _record(connection, model, code_version, inputs)
         return None
     built_from = f"(select {INPUT_COLUMNS} from {BUILT_FROM} where model = $model)"
-    changed = (
-        f"((from {inputs} select {INPUT_COLUMNS} except from {built_from}) "
-        f"union all (from {built_from} except from {inputs} select {INPUT_COLUMNS}))"
-    )
+    changed = _rows_in_one_only(f"(from {inputs} select {INPUT_COLUMNS})", built_from)
     if column == "file_path":
         keys_sql = f"select distinct file_path from {changed}"
     else:
@@ -299,12 +299,19 @@ def _current_inputs(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> s
         return None
     for other in records[1:]:
         (differ,) = connection.execute(
-            f"select count(*) from ((from {first} except all from {other}) "
-            f"union all (from {other} except all from {first}))"
+            f"select count(*) from {_rows_in_one_only(first, other)}"
         ).fetchall()[0]
         if differ:
             return None
     return first
+
+
+def _rows_in_one_only(rows: str, other_rows: str) -> str:
+    """The rows of either relation that the other does not hold, as a relation."""
+    return (
+        f"((from {rows} except all from {other_rows}) "
+        f"union all (from {other_rows} except all from {rows}))"
+    )
 
 
 def _record(
@@ -328,11 +335,7 @@ def _can_build_incrementally(
 ) -> bool:
     """Whether the table exists with the columns the model gives now, and the record of
     its inputs was made by this code."""
-    exists = connection.execute(
-        "select 1 from duckdb_tables() where schema_name = ? and table_name = ?",
-        [model.layer, model.name],
-    ).fetchall()
-    if not exists:
+    if not _table_exists(connection, model):
         return False
     recorded = connection.execute(
         f"select distinct code_version from {BUILT_FROM} where model = ?", [model.table]
