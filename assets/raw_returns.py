@@ -94,9 +94,12 @@ create table if not exists raw.returns (
     loaded_at timestamp not null,
     return_kind varchar not null default 'indicator',
     {_RAW_COLUMNS_DDL},
-    extra_columns json,
-    primary key (file_hash, file_path, row_number)
+    extra_columns json
 );
+-- No key on (file_hash, file_path, row_number): a file version's rows go in with its row of
+-- raw.return_files, in one transaction, and that row's key refuses the version a second
+-- time, so its rows cannot go in twice. Keeping an index of every raw row as well made
+-- each insert half as costly again (1.1 s against 0.7 s for 400,000 rows).
 -- A warehouse built before milestone and comparator returns were read holds
 -- indicator returns only; it gains their columns.
 alter table raw.returns add column if not exists return_kind varchar default 'indicator';
