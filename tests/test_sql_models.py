@@ -259,9 +259,9 @@ def with_three_returns(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(
         "create schema staging; create table staging.stg_indicator_return_versions as "
         "select 'A' as authority, '2024-25 Q' || q as reporting_period, "
-        "make_date(2024, 3 * q + 3, 28) as reporting_period_end, 'q' || q || '.csv' as "
-        "file_path, 'hash ' || q as file_hash, timestamp '2024-10-01' as file_judged_at, "
-        "q as return_order "
+        "make_date(2024, 3 * q + 3, 28) as reporting_period_end, 2024 as financial_year_start, "
+        "'q' || q || '.csv' as file_path, 'hash ' || q as file_hash, "
+        "timestamp '2024-10-01' as file_judged_at, q as return_order "
         "from (select unnest([1, 2, 3]) as q) as quarters"
     )
 
@@ -359,3 +359,46 @@ def test_a_record_of_another_shape_is_made_again_and_every_table_built_whole(
         )
         assert files_rebuilt(connection, model) == "all: built whole"
         assert files_rebuilt(connection, model) == 0
+
+
+def test_a_model_incremental_by_year_rebuilds_a_changed_returns_year_and_the_one_before(
+    tmp_path: Path,
+) -> None:
+    # One Q2 return a year, 2021-22 to 2024-25; each year's row counts the returns of that
+    # year and the next, as a year's latest values do (the next year's previous_outturn).
+    path = tmp_path / "int_years.sql"
+    path.write_text(
+        "-- One row per year.\n-- grain: financial_year_start\n"
+        "-- incremental by: financial_year_start\n"
+        "select years.financial_year_start, list(returns.file_hash order by returns.file_hash)"
+        " as returned from (select distinct financial_year_start "
+        "from staging.stg_indicator_return_versions) as years "
+        "inner join staging.stg_indicator_return_versions as returns "
+        "on returns.financial_year_start in (years.financial_year_start, "
+        "years.financial_year_start + 1) group by all"
+    )
+    model = replace(read_sql_model(path, "intermediate"), code_version="first")
+    with duckdb.connect() as connection:
+        connection.execute(
+            "create schema staging; create table staging.stg_indicator_return_versions as "
+            "select 'A' as authority, y || '-' || (y + 1) % 100 || ' Q2' as reporting_period, "
+            "make_date(y, 9, 30) as reporting_period_end, y as financial_year_start, "
+            "y || '.csv' as file_path, 'hash ' || y as file_hash, "
+            "timestamp '2024-10-01' as file_judged_at, y - 2020 as return_order "
+            "from (select unnest([2021, 2022, 2023, 2024]) as y) as years"
+        )
+        assert build_table(connection, model, []).metadata["years_rebuilt"] == "all: built whole"
+        # Marked, to show which years' rows the next build leaves as they are.
+        connection.execute("update intermediate.int_years set returned = list_value('kept')")
+        resend(connection, "2022.csv")
+        result = build_table(connection, model, [])
+        assert result.metadata["years_rebuilt"] == 2
+        assert result.check_results[0].passed
+        assert connection.sql(
+            "select financial_year_start, returned from intermediate.int_years order by 1"
+        ).fetchall() == [
+            (2021, ["hash 2021", "resent"]),
+            (2022, ["hash 2023", "resent"]),
+            (2023, ["kept"]),
+            (2024, ["kept"]),
+        ]

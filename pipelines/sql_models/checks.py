@@ -42,10 +42,10 @@ def model_check_specs(model: SqlModel) -> list[AssetCheckSpec]:
 
 
 def check_grain(
-    connection: duckdb.DuckDBPyConnection, model: SqlModel, rebuilt: list[str] | None = None
+    connection: duckdb.DuckDBPyConnection, model: SqlModel, rebuilt: list[str | int] | None = None
 ) -> AssetCheckResult:
     """No two rows share the model's grain; of an incremental model, among the rows this
-    run rebuilt (`rebuilt`: the files or periods, None for all): the grain holds the
+    run rebuilt (`rebuilt`: the files, periods or years, None for all): the grain holds the
     column it is rebuilt by, and the other rows passed when they were built, since a
     failed check makes the next build whole (tables.py)."""
     grain = ", ".join(model.grain)

@@ -19,9 +19,9 @@ The keys (HEADER_KEYS):
   states one, except a check model, whose grain is the findings contract's.
 - `partitioned by`: the one column holding the reporting period of a model
   whose rows belong to one (see tables.py).
-- `incremental by`: `file_path` or `reporting_period`, for a model rebuilt only
-  for the files, or the periods, whose returns changed since it was built (see
-  tables.py for what each promises).
+- `incremental by`: `file_path`, `reporting_period` or `financial_year_start`, for
+  a model rebuilt only for the files, the periods or the financial years whose
+  returns changed since it was built (see tables.py for what each promises).
 
 A key not in HEADER_KEYS (`-- partitioned_by:`, `-- grian:`), a known key
 written with capitals or without its colon (`-- partitioned by reporting_period`),
@@ -41,7 +41,7 @@ PARTITIONED_BY = "partitioned by"
 INCREMENTAL_BY = "incremental by"
 HEADER_KEYS = (GRAIN, PARTITIONED_BY, INCREMENTAL_BY)
 # What a model may be incremental by: the columns whose rebuilding rule tables.py knows.
-INCREMENTAL_COLUMNS = ("file_path", "reporting_period")
+INCREMENTAL_COLUMNS = ("file_path", "reporting_period", "financial_year_start")
 
 _KEY_LINE = re.compile(r"^--\s*(?P<key>[A-Za-z]\w*(?:\s+[A-Za-z]\w*){0,2})\s*:\s*(?P<value>.*)$")
 _COLUMN_LIST = re.compile(r"^\w+(?:\s*,\s*\w+)*$")

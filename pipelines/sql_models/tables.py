@@ -19,6 +19,13 @@ the same transaction as its rows. A run compares the two, and:
   one with a changed return on. The model promises that a period's rows come from
   the returns as at that period or earlier, which is what being published means:
   a later quarter's returns cannot change an earlier period's rows.
+- `-- incremental by: financial_year_start`: rebuilds each financial year with a
+  changed return, and the year before it. The model promises that a year's rows
+  come from the returns of that year and of the next one alone: the next year's
+  returns report the year's outturn (previous_outturn), and nothing else reaches
+  across years. The latest revision of every value, what the restated judgement
+  rests on, is such a model: a new quarter's returns rebuild two years of it, not
+  the whole history.
 
 A model that reads incremental models is built from what they were built from
 (their records), never from returns whose rows they do not yet hold: after a
@@ -72,7 +79,7 @@ def build_table(
 ) -> MaterializeResult:
     connection.execute(f"create schema if not exists {model.layer}")
     replaced: list[str] = []
-    rebuilt: list[str] | None = None
+    rebuilt: list[str | int] | None = None
     if model.partitioned_by:
         replaced = _replace_periods(connection, model, periods)
     elif model.incremental_by:
@@ -207,13 +214,14 @@ def _period_fingerprints(column: str, table: str) -> str:
 RETURN_VERSIONS = "staging.stg_indicator_return_versions"
 BUILT_FROM = "build_state.model_inputs"
 INPUT_COLUMNS = (
-    "authority, reporting_period, reporting_period_end, file_path, file_hash, file_judged_at, "
-    "return_order"
+    "authority, reporting_period, reporting_period_end, financial_year_start, file_path, "
+    "file_hash, file_judged_at, return_order"
 )
 BUILT_FROM_DDL = (
     f"create table {BUILT_FROM} (model varchar not null, code_version varchar not null, "
-    "authority varchar, reporting_period varchar, reporting_period_end date, file_path varchar, "
-    "file_hash varchar, file_judged_at timestamp, return_order bigint)"
+    "authority varchar, reporting_period varchar, reporting_period_end date, "
+    "financial_year_start integer, file_path varchar, file_hash varchar, "
+    "file_judged_at timestamp, return_order bigint)"
 )
 # How a record is made and read is part of the code a table's rows come from: a record
 # made by another version of this module is not trusted, and the table is built whole.
@@ -222,9 +230,10 @@ RECORD_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]
 
 def _build_incrementally(
     connection: duckdb.DuckDBPyConnection, model: SqlModel
-) -> list[str] | None:
+) -> list[str | int] | None:
     """Rebuild the model's rows for what changed since it was built (see the module's
-    docstring); the files or periods rebuilt, or None when the table was built whole."""
+    docstring); the files, periods or years rebuilt, or None when the table was built
+    whole."""
     _ensure_record_table(connection)
     column = model.incremental_by
     code_version = f"{model.code_version}/{RECORD_VERSION}"
@@ -241,6 +250,11 @@ def _build_incrementally(
     changed = _rows_in_one_only(f"(from {inputs} select {INPUT_COLUMNS})", built_from)
     if column == "file_path":
         keys_sql = f"select distinct file_path from {changed}"
+    elif column == "financial_year_start":
+        keys_sql = (
+            "select distinct unnest([financial_year_start - 1, financial_year_start]) "
+            f"from {changed}"
+        )
     else:
         keys_sql = (
             f"select distinct reporting_period from (from {inputs} "
@@ -347,8 +361,8 @@ def _can_build_incrementally(
     return (table.columns, table.types) == (rows.columns, rows.types)
 
 
-def _rebuilt_metadata(model: SqlModel, rebuilt: list[str] | None) -> dict[str, str | int]:
-    what = "files" if model.incremental_by == "file_path" else "periods"
+def _rebuilt_metadata(model: SqlModel, rebuilt: list[str | int] | None) -> dict[str, str | int]:
+    what = {"file_path": "files", "reporting_period": "periods"}.get(model.incremental_by, "years")
     if rebuilt is None:
         return {f"{what}_rebuilt": "all: built whole"}
     return {f"{what}_rebuilt": len(rebuilt)}

@@ -1,6 +1,7 @@
 -- The one value (or note) that stands for each indicator and period, chosen
 -- from every return that reports that period.
 -- grain: authority, ref, period_key
+-- incremental by: financial_year_start
 --
 -- Where two returns give the same period, the later return wins (the
 -- return_order of staging), as a revised figure should; a number
@@ -13,8 +14,10 @@ with ranked as (
 
     select
         *,
+        -- A period lies in one financial year: naming the year too lets a run that
+        -- rebuilds some years read only their cells.
         row_number() over (
-            partition by authority, ref, period_key
+            partition by authority, ref, financial_year_start, period_key
             order by cell_standing desc
         ) as candidate_rank
 

@@ -2,6 +2,7 @@
 -- each return's reporting period even where its cells are blank), with the
 -- value as at that period.
 -- grain: authority, ref, period_key
+-- incremental by: financial_year_start
 --
 -- The value as at a period is the latest value reported for the financial year
 -- up to and including that period: a lagged indicator whose Q2 cell says 'To be
