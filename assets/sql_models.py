@@ -29,6 +29,10 @@ from pipelines.sql_models.checks import GRAIN_CHECK, grain_check_blocks, model_c
 from pipelines.sql_models.model import SqlModel
 from pipelines.sql_models.tables import build_table, column_schema, in_build_order
 
+# A run with this tag ("true") builds every incremental model whole, from the rows it
+# reads, as `python -m pipelines run --full-refresh` does: dbt's --full-refresh.
+FULL_REFRESH_TAG = "pipelines/full_refresh"
+
 
 def build_layer_assets(models: list[SqlModel]) -> list[AssetsDefinition]:
     """The models as assets, one step per layer: `staging_models`, `marts_models`, and
@@ -81,6 +85,7 @@ def _build_layer_asset(name: str, models: list[SqlModel], partitioned: bool) -> 
             if partitioned
             else []
         )
+        whole = context.run.tags.get(FULL_REFRESH_TAG) == "true"
         # A table whose rows share its grain, and every table built from one.
         unusable: set[AssetKey] = set()
         with warehouse.connect() as connection:
@@ -92,7 +97,7 @@ def _build_layer_asset(name: str, models: list[SqlModel], partitioned: bool) -> 
                     context.log.error(f"{model.table} is not built: a table it reads has rows "
                                       "that share its grain")  # fmt: skip
                     continue
-                result = build_table(connection, model, periods)
+                result = build_table(connection, model, periods, whole=whole)
                 if grain_check_blocks(model) and not all(
                     c.passed for c in result.check_results if c.check_name == GRAIN_CHECK
                 ):

@@ -2,6 +2,7 @@
 
     python -m pipelines run [--period 2024-25-Q2 ...] [--returns-dir DIR] [--warehouse PATH]
                             [--reports-dir DIR] [--expected-returns CSV] [--verbose] [--force]
+                            [--full-refresh]
     python -m pipelines report --period 2024-25-Q2 [--warehouse PATH] [--reports-dir DIR]
     python -m pipelines prune --older-than-days 365 [--warehouse PATH]
     python -m pipelines validate FILE_OR_FOLDER... [--warehouse PATH] [--replaces RETURN_PATH]
@@ -18,6 +19,8 @@ checks found, where the reports went, whether the warehouse was published.
 Without --period it builds every financial quarter a return in the folder is as at.
 When nothing it would read has changed since the run that last published the
 warehouse (pipelines/up_to_date.py), it says so and does nothing; --force runs anyway.
+--full-refresh runs too, and builds the incremental models whole from the validated
+returns, where a run rebuilds them only for what changed.
 """
 
 from __future__ import annotations
@@ -98,6 +101,12 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="run even when nothing has changed since the last published run",
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="build every incremental model whole, from the validated returns, rather than "
+        "only for what changed (implies --force)",
     )
     prune = commands.add_parser(
         "prune", help="delete Dagster's records of runs (and their event logs) older than N days"
@@ -229,7 +238,7 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
     # Checked before Dagster is imported: an up-to-date warehouse answers at once.
     fingerprint = inputs.fingerprint()
     unchanged = inputs.unchanged_since_last_published_run(fingerprint)
-    if unchanged and not arguments.force:
+    if unchanged and not (arguments.force or arguments.full_refresh):
         print(unchanged)
         return 0
     # Before Dagster and DuckDB are loaded: the process is forked from this one.
@@ -256,6 +265,7 @@ def _run(parser: argparse.ArgumentParser, arguments: argparse.Namespace, run: Se
             expectations_dir=arguments.expectations_dir.resolve(),
             on_event=progress,
             verbose=arguments.verbose,
+            full_refresh=arguments.full_refresh,
         )
     except Exception as error:  # noqa: BLE001 - the one place an unforeseen error is caught
         log = _write_crash_log(run.warehouse)

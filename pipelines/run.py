@@ -32,6 +32,7 @@ from dagster._core.workspace.load import location_origin_from_module_name
 from assets.publish import PUBLISHED_WAREHOUSE
 from assets.quarterly_reports import QUARTERLY_REPORTS
 from assets.return_gate import GATES, VALIDATED_ROWS_SQL
+from assets.sql_models import FULL_REFRESH_TAG
 from pipelines.definitions import BUILD_WAREHOUSE_JOB, UNPARTITIONED_ASSETS, defs
 from pipelines.partitions import (
     add_quarters,
@@ -227,10 +228,12 @@ def run_pipeline(
     instance: DagsterInstance | None = None,
     on_event: Callable[[DagsterEvent], None] | None = None,
     verbose: bool = False,
+    full_refresh: bool = False,
 ) -> RunOutcome:
     """Build the warehouse for the given financial quarters (`2024-25-Q2`), by default
-    every quarter a return in the folder is as at, in one run. Settings not given are
-    the settings file's, for this warehouse (pipelines/settings.py)."""
+    every quarter a return in the folder is as at, in one run; with `full_refresh`, every
+    incremental model built whole. Settings not given are the settings file's, for this
+    warehouse (pipelines/settings.py)."""
     started = time.monotonic()
     settings = load_settings().with_warehouse(warehouse, reports_dir)
     instance = instance or DagsterInstance.get()
@@ -241,7 +244,7 @@ def run_pipeline(
             outcome = _run(
                 returns_dir, warehouse, quarters, settings.reports_dir,
                 expected_returns or settings.expected_returns, expectations_dir, instance,
-                on_event, verbose,
+                on_event, verbose, full_refresh,
             )  # fmt: skip
     except WarehouseBusyError as busy:
         return RunOutcome(
@@ -264,6 +267,7 @@ def _run(
     instance: DagsterInstance,
     on_event: Callable[[DagsterEvent], None] | None,
     verbose: bool,
+    full_refresh: bool,
 ) -> RunOutcome:
     run_config: dict[str, object] = {
         "resources": _overridden({
@@ -277,7 +281,7 @@ def _run(
     if not verbose:
         # Dagster's log stays in the run's record, for the UI; the terminal shows the stages.
         run_config["loggers"] = {"console": {"config": {"log_level": "CRITICAL"}}}
-    run_id, events = _execute(instance, run_config, quarters, on_event)
+    run_id, events = _execute(instance, run_config, quarters, on_event, full_refresh)
     evaluations = [
         e.asset_check_evaluation_data
         for e in events
@@ -355,11 +359,14 @@ def _execute(
     run_config: dict[str, object],
     quarters: list[str],
     on_event: Callable[[DagsterEvent], None] | None,
+    full_refresh: bool,
 ) -> tuple[str, list[DagsterEvent]]:
     """Run the job in this process, recorded as the UI records its own runs of it: the
     job of the repository's definitions, with the origin of the code location."""
     job = _repository().get_reconstructable_job(BUILD_WAREHOUSE_JOB)
     tags, asset_selection = _quarters_to_run(instance, quarters)
+    if full_refresh:
+        tags = {**tags, FULL_REFRESH_TAG: "true"}
     if asset_selection:
         job = job.get_subset(asset_selection=asset_selection)
     run = instance.create_run_for_job(

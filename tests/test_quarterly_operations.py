@@ -15,6 +15,7 @@ from dagster import DagsterEvent, DagsterEventType
 from pipelines.paths import DEFAULT_RETURNS_DIR
 from pipelines.quarters import Quarter
 from pipelines.run import RunOutcome
+from pipelines.sql_models.model import SqlModel
 from tests.conftest import build, copy_of_sample_warehouse, project_sql_models
 
 PRIORITY_1_Q2 = Path("st-helens/2024-25/Q2/priority-1.csv")
@@ -71,6 +72,17 @@ def corrected(
     before = marts_by_period(backfilled.warehouse)
     correct(backfilled.returns_dir / PRIORITY_1_Q2, "CYP-012", q2="31")
     correct(backfilled.returns_dir / OUTTURN_2021_22, "CYP-01", outturn="12")
+    again, metadata = build_keeping_metadata(
+        backfilled.returns_dir, backfilled.warehouse, quarters=["2024-25-Q2"]
+    )
+    assert again.published, again.summary()
+    return again, before, metadata
+
+
+def build_keeping_metadata(
+    returns_dir: Path, warehouse: Path, **options: object
+) -> tuple[RunOutcome, dict[str, dict[str, object]]]:
+    """A run, with the metadata of each table it built."""
     metadata: dict[str, dict[str, object]] = {}
 
     def keep_metadata(event: DagsterEvent) -> None:
@@ -80,12 +92,7 @@ def corrected(
                 name: value.value for name, value in materialization.metadata.items()
             }
 
-    again = build(
-        backfilled.returns_dir, backfilled.warehouse, quarters=["2024-25-Q2"],
-        on_event=keep_metadata,
-    )  # fmt: skip
-    assert again.published, again.summary()
-    return again, before, metadata
+    return build(returns_dir, warehouse, on_event=keep_metadata, **options), metadata
 
 
 def test_backfill_builds_every_quarter_found_in_one_run(backfilled) -> None:
@@ -144,12 +151,39 @@ def test_the_tables_a_quarter_run_built_incrementally_are_what_a_whole_build_giv
     assert incremental
     with duckdb.connect(str(again.warehouse), read_only=True) as connection:
         for model in incremental:
-            built = f"from {model.table}"
-            whole = f"({model.sql})"
-            assert connection.sql(
-                f"select count(*) from (({built} except all {whole}) "
-                f"union all ({whole} except all {built}))"
-            ).fetchall() == [(0,)], model.table
+            assert rows_unlike_a_whole_build(connection, model) == 0, model.table
+
+
+def rows_unlike_a_whole_build(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
+    """The rows of the model's table that its SQL built whole now would not give, and the
+    rows it would give that the table lacks."""
+    built, whole = f"from {model.table}", f"({model.sql})"
+    return connection.sql(
+        f"select count(*) from (({built} except all {whole}) "
+        f"union all ({whole} except all {built}))"
+    ).fetchall()[0][0]
+
+
+def test_a_full_refresh_builds_every_incremental_table_whole_from_the_rows_it_reads(
+    sample_run: RunOutcome, tmp_path: Path
+) -> None:
+    # Rows lost from an incremental table, with its record saying they were built: a run
+    # rebuilds only what changed, and nothing did. A full refresh puts them back.
+    warehouse = copy_of_sample_warehouse(sample_run, tmp_path)
+    with duckdb.connect(str(warehouse.with_name(sample_run.build_warehouse.name))) as build_file:
+        build_file.execute(
+            "delete from intermediate.int_indicator_cells where file_path like '%2021-22%'"
+        )
+    again, metadata = build_keeping_metadata(DEFAULT_RETURNS_DIR, warehouse, full_refresh=True)
+    assert again.published, again.summary()
+    incremental = [model for model in project_sql_models() if model.incremental_by]
+    for model in incremental:
+        rebuilt = next(value for name, value in metadata[model.key.to_user_string()].items()
+                       if name.endswith("_rebuilt"))  # fmt: skip
+        assert rebuilt == "all: built whole", model.table
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        for model in incremental:
+            assert rows_unlike_a_whole_build(connection, model) == 0, model.table
 
 
 def test_every_changed_figure_is_audited_with_the_files_it_came_from(corrected) -> None:

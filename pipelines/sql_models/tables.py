@@ -32,7 +32,8 @@ A model that reads incremental models is built from what they were built from
 Dagster run of some models only, it catches up with them, not past them. A model
 whose code changed since (its code_version, which covers this module too), whose
 columns changed, whose grain check failed, or that has no record of its inputs is
-built whole. Any other model's table is replaced whole on every run.
+built whole, as is every incremental model on a full refresh (`--full-refresh`).
+Any other model's table is replaced whole on every run.
 """
 
 import hashlib
@@ -75,15 +76,21 @@ def in_build_order(models: list[SqlModel]) -> list[SqlModel]:
 
 
 def build_table(
-    connection: duckdb.DuckDBPyConnection, model: SqlModel, periods: list[str]
+    connection: duckdb.DuckDBPyConnection,
+    model: SqlModel,
+    periods: list[str],
+    *,
+    whole: bool = False,
 ) -> MaterializeResult:
+    """Build the model's table; with `whole`, an incremental model is built whole, as if it
+    had never been built (a full refresh)."""
     connection.execute(f"create schema if not exists {model.layer}")
     replaced: list[str] = []
     rebuilt: list[str | int] | None = None
     if model.partitioned_by:
         replaced = _replace_periods(connection, model, periods)
     elif model.incremental_by:
-        rebuilt = _build_incrementally(connection, model)
+        rebuilt = _build_incrementally(connection, model, whole=whole)
     else:
         connection.execute(f"create or replace table {model.table} as\n{model.sql}")
     _comment_on(connection, model)
@@ -229,16 +236,16 @@ RECORD_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]
 
 
 def _build_incrementally(
-    connection: duckdb.DuckDBPyConnection, model: SqlModel
+    connection: duckdb.DuckDBPyConnection, model: SqlModel, *, whole: bool = False
 ) -> list[str | int] | None:
     """Rebuild the model's rows for what changed since it was built (see the module's
-    docstring); the files, periods or years rebuilt, or None when the table was built
-    whole."""
+    docstring), or all of them if `whole`; the files, periods or years rebuilt, or None
+    when the table was built whole."""
     _ensure_record_table(connection)
     column = model.incremental_by
     code_version = f"{model.code_version}/{RECORD_VERSION}"
     inputs = _current_inputs(connection, model)
-    if inputs is None or not _can_build_incrementally(connection, model, code_version):
+    if whole or inputs is None or not _can_build_incrementally(connection, model, code_version):
         # The record goes first, so that a build stopped half way leaves none, and the
         # next run builds the table whole again.
         forget_record(connection, model)
