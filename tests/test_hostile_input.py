@@ -76,21 +76,27 @@ def a_row(**cells: object) -> list[object]:
     return [(defaults | cells)[column] for column in WORKBOOK_HEADER]
 
 
-def with_declared_range(path: Path, dimension: str) -> bytes:
-    """The workbook with its sheet's declared used range rewritten, its cells unchanged."""
+def with_sheet_rewritten(path: Path, pattern: bytes, replacement: bytes) -> bytes:
+    """The workbook with its sheet's XML rewritten where `pattern` matches, the rest as it
+    was."""
     with zipfile.ZipFile(path) as original:
         parts = {name: original.read(name) for name in original.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
-    declared = re.sub(
-        rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="{dimension}"/>'.encode(), parts[sheet]
-    )
-    assert declared != parts[sheet]
-    parts[sheet] = declared
-    rewritten = path.with_name(f"declared-{path.name}")
+    rewritten_sheet = re.sub(pattern, replacement, parts[sheet])
+    assert rewritten_sheet != parts[sheet]
+    parts[sheet] = rewritten_sheet
+    rewritten = path.with_name(f"rewritten-{path.name}")
     with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as changed:
         for name, content in parts.items():
             changed.writestr(name, content)
     return rewritten.read_bytes()
+
+
+def with_declared_range(path: Path, dimension: str) -> bytes:
+    """The workbook with its sheet's declared used range rewritten, its cells unchanged."""
+    return with_sheet_rewritten(
+        path, rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="{dimension}"/>'.encode()
+    )
 
 
 def judged_at_the_gate(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -154,6 +160,14 @@ def test_a_workbook_declaring_its_range_to_the_last_column_and_row_costs_its_rea
     returned = read_return(Path("vast.xlsx"), content)
     assert returned.header == WORKBOOK_HEADER
     assert returned.rows.height == 1
+
+
+def test_a_workbook_numbering_two_rows_alike_is_refused_as_damaged(tmp_path: Path) -> None:
+    # Two rows would share the row number that names them in raw.returns and at the gate.
+    path = write_workbook(tmp_path, [a_row(), a_row(ref="CYP-007")])
+    content = with_sheet_rewritten(path, rb'<row r="3"', b'<row r="2"')
+    with pytest.raises(UnreadableReturnError, match="numbers two rows 2, which Excel never"):
+        read_return(Path("damaged.xlsx"), content)
 
 
 @pytest.mark.parametrize(

@@ -485,6 +485,7 @@ def _sheet_rows(
         )
     percent_styles = _percent_styles(workbook)
     cells_read = 0
+    rows_seen: set[int] = set()
     started = time.monotonic()
     with workbook._archive.open(worksheet._worksheet_path) as source:
         parser = _saved_value_parser()(
@@ -496,6 +497,16 @@ def _sheet_rows(
             timedelta_formats=workbook._timedelta_formats,
         )
         for row_number, cells in parser.parse():
+            # A row is numbered by the sheet itself (`<row r=...>`). Excel never gives one
+            # number twice; a damaged or hand-made file may, and its rows would then share
+            # the lineage that names them.
+            if row_number in rows_seen:
+                raise UnreadableReturnError(
+                    f"the sheet '{worksheet.title}' numbers two rows {row_number}, which "
+                    "Excel never does: the workbook is damaged; open it in Excel, save it "
+                    "again as .xlsx and send it again"
+                )
+            rows_seen.add(row_number)
             cells_read += len(cells)
             if cells_read > MAX_CELLS:
                 raise UnreadableReturnError(
