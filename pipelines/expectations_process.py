@@ -2,9 +2,9 @@
 
 Importing Great Expectations and making its context takes seconds, longer than
 the sample's SQL models. The command line starts this process before it does
-anything else (`start_early`), so the import runs on the machine's other core
-while the returns are read, gated and modelled; the suites are then validated
-there, on batches the run sends it. The process is forked before Dagster or
+anything else (`start_early`), so the import runs, at a low priority, on the
+time the reading, the gate and the models leave idle; the suites are then
+validated there, on batches the run sends it. The process is forked before Dagster or
 DuckDB is loaded, so nothing with threads of its own is copied into it.
 Anywhere else (tests, `dagster dev`), or if the process has died, the suites
 are validated in the calling process, with the same code.
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
 
 EXAMPLES_KEPT = 5
-# The niceness of the process while it imports (19 is the lowest priority).
+# How much the process's niceness is raised (os.nice adds it; 19 is the lowest priority).
 BACKGROUND_NICENESS = 10
 
 
@@ -68,11 +68,12 @@ def start_early() -> None:
 
 
 def _import_in_background() -> None:
-    """The process's start: Great Expectations imported, its context made, at a low
-    priority. On two cores the import competed with the run's reading and gate, each
-    using both, and cost them more than the import itself (the large benchmark's reading
-    took 11 s beside it, 7.6 s alone); niced, it takes what the run leaves idle. The
-    suites are validated later, while the run waits for them."""
+    """The process's start: its priority lowered for the rest of its life, then Great
+    Expectations imported and its context made. On two cores the import competed with
+    the run's reading and gate, each using both, and cost them more than the import
+    itself (the large benchmark's reading took 11 s beside it, 7.6 s alone); niced, it
+    takes what the run leaves idle. The low priority costs the suites nothing: the run
+    waits while they are validated, so nothing competes with them."""
     os.nice(BACKGROUND_NICENESS)
     _context()
 

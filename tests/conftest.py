@@ -136,7 +136,7 @@ def rules() -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
 
 
-def build(returns_dir: Path, warehouse: Path, **options: Path) -> RunOutcome:
+def build(returns_dir: Path, warehouse: Path, **options: object) -> RunOutcome:
     """Run the pipeline; reports go beside the warehouse, not into the project."""
     from pipelines.run import run_pipeline
     from tests.dagster_instance import ephemeral_instance

@@ -20,12 +20,14 @@ the same transaction as its rows. A run compares the two, and:
   the returns as at that period or earlier, which is what being published means:
   a later quarter's returns cannot change an earlier period's rows.
 - `-- incremental by: financial_year_start`: rebuilds each financial year with a
-  changed return, and the year before it. The model promises that a year's rows
-  come from the returns of that year and of the next one alone: the next year's
-  returns report the year's outturn (previous_outturn), and nothing else reaches
-  across years. The latest revision of every value, what the restated judgement
-  rests on, is such a model: a new quarter's returns rebuild two years of it, not
-  the whole history.
+  changed return (new, a new version, return_order moved, judged again), and the
+  year before it. The model promises that a year's rows come from the returns of
+  that year and of the next one alone: the next year's returns report the year's
+  outturn (previous_outturn), and nothing else reaches across years. The latest
+  revision of every value, what the restated judgement rests on, is such a model:
+  the newest quarter's returns rebuild two years of it, not the whole history (a
+  late return for an earlier quarter moves the return_order of every later
+  return of its authority, and their years are rebuilt too).
 
 A model that reads incremental models is built from what they were built from
 (their records), never from returns whose rows they do not yet hold: after a
@@ -368,8 +370,16 @@ def _can_build_incrementally(
     return (table.columns, table.types) == (rows.columns, rows.types)
 
 
+# What the rows an incremental model rebuilds are counted in, by what it is incremental by.
+REBUILT_UNITS = {
+    "file_path": "files",
+    "reporting_period": "periods",
+    "financial_year_start": "years",
+}
+
+
 def _rebuilt_metadata(model: SqlModel, rebuilt: list[str | int] | None) -> dict[str, str | int]:
-    what = {"file_path": "files", "reporting_period": "periods"}.get(model.incremental_by, "years")
+    what = REBUILT_UNITS[model.incremental_by]
     if rebuilt is None:
         return {f"{what}_rebuilt": "all: built whole"}
     return {f"{what}_rebuilt": len(rebuilt)}

@@ -8,8 +8,8 @@
 -- period, the later file by stg_current_return_files' file_order, which decides for
 -- every kind of return which of two files is the later.
 --
--- The models built incrementally (`-- incremental by:`) are rebuilt for the files
--- and periods whose rows here changed since they were built (sql_models/tables.py):
+-- The models built incrementally (`-- incremental by:`) are rebuilt for the files,
+-- periods and financial years whose rows here changed since they were built (sql_models/tables.py):
 -- file_judged_at is here for them, as a file's rows are judged again, and can read
 -- otherwise, when the gate's rules change.
 
