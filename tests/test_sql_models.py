@@ -246,12 +246,12 @@ def test_the_rule_arithmetic_lives_only_in_the_macros() -> None:
     assert holders == {"sql/macros/rules.sql"}
 
 
-def incremental_model(tmp_path: Path, name: str, sql: str, **fields: object) -> SqlModel:
-    """A model incremental by file_path, one row per file, with the given SQL."""
+def incremental_model(
+    tmp_path: Path, name: str, sql: str, by: str = "file_path", **fields: object
+) -> SqlModel:
+    """A staging model incremental by `by`, one row per value of it, with the given SQL."""
     path = tmp_path / f"{name}.sql"
-    path.write_text(
-        f"-- One row per file.\n-- grain: file_path\n-- incremental by: file_path\n{sql}"
-    )
+    path.write_text(f"-- One row per {by}.\n-- grain: {by}\n-- incremental by: {by}\n{sql}")
     return replace(read_sql_model(path, "staging"), code_version="first", **fields)
 
 
@@ -366,18 +366,16 @@ def test_a_model_incremental_by_year_rebuilds_a_changed_returns_year_and_the_one
 ) -> None:
     # One Q2 return a year, 2021-22 to 2024-25; each year's row counts the returns of that
     # year and the next, as a year's latest values do (the next year's previous_outturn).
-    path = tmp_path / "int_years.sql"
-    path.write_text(
-        "-- One row per year.\n-- grain: financial_year_start\n"
-        "-- incremental by: financial_year_start\n"
+    model = incremental_model(
+        tmp_path, "stg_years",
         "select years.financial_year_start, list(returns.file_hash order by returns.file_hash)"
         " as returned from (select distinct financial_year_start "
         "from staging.stg_indicator_return_versions) as years "
         "inner join staging.stg_indicator_return_versions as returns "
         "on returns.financial_year_start in (years.financial_year_start, "
-        "years.financial_year_start + 1) group by all"
-    )
-    model = replace(read_sql_model(path, "intermediate"), code_version="first")
+        "years.financial_year_start + 1) group by all",
+        by="financial_year_start",
+    )  # fmt: skip
     with duckdb.connect() as connection:
         connection.execute(
             "create schema staging; create table staging.stg_indicator_return_versions as "
@@ -389,13 +387,13 @@ def test_a_model_incremental_by_year_rebuilds_a_changed_returns_year_and_the_one
         )
         assert build_table(connection, model, []).metadata["years_rebuilt"] == "all: built whole"
         # Marked, to show which years' rows the next build leaves as they are.
-        connection.execute("update intermediate.int_years set returned = list_value('kept')")
+        connection.execute("update staging.stg_years set returned = list_value('kept')")
         resend(connection, "2022.csv")
         result = build_table(connection, model, [])
         assert result.metadata["years_rebuilt"] == 2
         assert result.check_results[0].passed
         assert connection.sql(
-            "select financial_year_start, returned from intermediate.int_years order by 1"
+            "select financial_year_start, returned from staging.stg_years order by 1"
         ).fetchall() == [
             (2021, ["hash 2021", "resent"]),
             (2022, ["hash 2023", "resent"]),

@@ -40,8 +40,13 @@ GRAIN = "grain"
 PARTITIONED_BY = "partitioned by"
 INCREMENTAL_BY = "incremental by"
 HEADER_KEYS = (GRAIN, PARTITIONED_BY, INCREMENTAL_BY)
-# What a model may be incremental by: the columns whose rebuilding rule tables.py knows.
-INCREMENTAL_COLUMNS = ("file_path", "reporting_period", "financial_year_start")
+# What a model may be incremental by (the columns whose rebuilding rule tables.py knows),
+# and what a build counts the rows it rebuilt in.
+INCREMENTAL_UNITS = {
+    "file_path": "files",
+    "reporting_period": "periods",
+    "financial_year_start": "years",
+}
 
 _KEY_LINE = re.compile(r"^--\s*(?P<key>[A-Za-z]\w*(?:\s+[A-Za-z]\w*){0,2})\s*:\s*(?P<value>.*)$")
 _COLUMN_LIST = re.compile(r"^\w+(?:\s*,\s*\w+)*$")
@@ -115,8 +120,8 @@ def _checked_value(path: Path, key: str, value: str, keys: dict[str, str]) -> st
     ):
         shape = "columns separated by commas" if key == GRAIN else "one column"
         raise SqlModelError(f"{path}: header key '{key}' takes {shape}, not '{value}'")
-    if key == INCREMENTAL_BY and value not in INCREMENTAL_COLUMNS:
+    if key == INCREMENTAL_BY and value not in INCREMENTAL_UNITS:
         raise SqlModelError(
-            f"{path}: header key '{key}' takes {' or '.join(INCREMENTAL_COLUMNS)}, not '{value}'"
+            f"{path}: header key '{key}' takes {' or '.join(INCREMENTAL_UNITS)}, not '{value}'"
         )
     return value

@@ -25,8 +25,9 @@ class SqlModel:
     # The column holding the reporting period, for a model whose rows belong to
     # one: a run for a financial quarter replaces that quarter's rows only.
     partitioned_by: str | None = None
-    # `file_path` or `reporting_period`, for a model rebuilt only for the files, or the
-    # periods, whose returns changed since it was built (tables.py).
+    # `file_path`, `reporting_period` or `financial_year_start`, for a model rebuilt only
+    # for the files, periods or financial years whose returns changed since it was built
+    # (tables.py).
     incremental_by: str | None = None
     # A digest of the model's SQL, the rule macros and every model it reads, and DuckDB's
     # version: an incremental model built by other code is rebuilt whole.

@@ -48,6 +48,7 @@ from dagster import AssetKey, MaterializeResult, TableColumn, TableSchema
 from pipelines.resources import fetch_row
 from pipelines.sql_models.checks import check_findings, check_grain
 from pipelines.sql_models.findings import is_findings_model
+from pipelines.sql_models.header import INCREMENTAL_UNITS
 from pipelines.sql_models.model import SqlModel
 
 
@@ -152,11 +153,11 @@ def _replace_periods(
     the model now gives differently (by the periods' fingerprints), in one transaction;
     the periods replaced.
 
-    Upstream models are rebuilt from all of raw on every run, so a correction to an
-    earlier quarter's return, or a figure a later trend rests on, changes that quarter's
-    rows even when the run is for another: leaving them would publish a mart that
-    contradicts the fact table it counts. A period whose rows are unchanged is not
-    touched."""
+    The tables it reads hold every quarter, brought up to date with the returns on every
+    run, so a correction to an earlier quarter's return, or a figure a later trend rests
+    on, changes that quarter's rows even when the run is for another: leaving them would
+    publish a mart that contradicts the fact table it counts. A period whose rows are
+    unchanged is not touched."""
     column = model.partitioned_by
     connection.execute(f"create or replace temp table model_rows as\n{model.sql}")
     if not _table_exists(connection, model) or (
@@ -370,16 +371,8 @@ def _can_build_incrementally(
     return (table.columns, table.types) == (rows.columns, rows.types)
 
 
-# What the rows an incremental model rebuilds are counted in, by what it is incremental by.
-REBUILT_UNITS = {
-    "file_path": "files",
-    "reporting_period": "periods",
-    "financial_year_start": "years",
-}
-
-
 def _rebuilt_metadata(model: SqlModel, rebuilt: list[str | int] | None) -> dict[str, str | int]:
-    what = REBUILT_UNITS[model.incremental_by]
+    what = INCREMENTAL_UNITS[model.incremental_by]
     if rebuilt is None:
         return {f"{what}_rebuilt": "all: built whole"}
     return {f"{what}_rebuilt": len(rebuilt)}

@@ -9,9 +9,9 @@
 -- every kind of return which of two files is the later.
 --
 -- The models built incrementally (`-- incremental by:`) are rebuilt for the files,
--- periods and financial years whose rows here changed since they were built (sql_models/tables.py):
--- file_judged_at is here for them, as a file's rows are judged again, and can read
--- otherwise, when the gate's rules change.
+-- periods and financial years whose rows here changed since they were built
+-- (sql_models/tables.py): file_judged_at is here for them, as a file's rows are judged
+-- again, and can read otherwise, when the gate's rules change.
 
 with current_files as (
 
@@ -25,7 +25,8 @@ returns as (
     -- The returns are read here on their own, not from a CTE another select reads
     -- too: DuckDB would hold such a CTE, every column of every row, in memory.
     select distinct
-        authority, financial_year_start, reporting_quarter, file_path, file_hash
+        authority, financial_year_start, reporting_quarter, file_path, file_hash,
+        current_files.file_loaded_at, current_files.file_order
     from validated.indicator_returns
     inner join current_files using (file_path, file_hash)
 
@@ -43,15 +44,14 @@ select
     ) as reporting_period_end,
     returns.file_path,
     returns.file_hash,
-    current_files.file_loaded_at,
+    returns.file_loaded_at,
     judged.judged_at as file_judged_at,
     -- Ranked once per return, not once per row: a window sorts every row it is given.
     dense_rank() over (
         partition by returns.authority
         order by
-            returns.financial_year_start, returns.reporting_quarter, current_files.file_order
+            returns.financial_year_start, returns.reporting_quarter, returns.file_order
     ) as return_order
 
 from returns
-inner join current_files using (file_path, file_hash)
 inner join validated.judged_files as judged using (file_path, file_hash)
