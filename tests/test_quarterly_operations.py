@@ -154,6 +154,45 @@ def test_the_tables_a_quarter_run_built_incrementally_are_what_a_whole_build_giv
             assert rows_unlike_a_whole_build(connection, model) == 0, model.table
 
 
+def test_a_new_quarter_rebuilds_the_fact_tables_last_two_years_and_keeps_the_rest(
+    sample_run: RunOutcome, tmp_path: Path
+) -> None:
+    # Only a 2024-25 return changes: the fact table's 2023-24 (known from the return's
+    # previous_outturn) and 2024-25 are rebuilt, 2020-21 and 2021-22 kept. The return
+    # now also reports CYP-01, last reported in 2021-22: its direction of travel at
+    # 2024-25 Q2 compares 14 against 16 (12.5% better) with 2021-22's last variance (17
+    # against 16, 6.25% worse), a year the run does not rebuild.
+    returns = tmp_path / "returns"
+    shutil.copytree(DEFAULT_RETURNS_DIR, returns)
+    warehouse = copy_of_sample_warehouse(sample_run, tmp_path)
+    add_indicator(
+        returns / PRIORITY_1_Q2, like="CYP-012", ref="CYP-01", polarity="Lower",
+        previous_outturn="", target="16", q1="", q2="14", reported_variance="12.5%",
+    )  # fmt: skip
+    again, metadata = build_keeping_metadata(returns, warehouse, quarters=["2024-25-Q2"])
+    assert again.published, again.summary()
+    assert metadata["marts/fct_indicator_observations"]["years_rebuilt"] == 2
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        for model in project_sql_models():
+            if model.incremental_by:
+                assert rows_unlike_a_whole_build(connection, model) == 0, model.table
+        assert connection.sql(
+            "select variance_pct, direction_of_travel from marts.fct_indicator_observations "
+            "where ref = 'CYP-01' and period_key = '2024-25 Q2'"
+        ).fetchall() == [(12.5, "improving")]
+
+
+def add_indicator(path: Path, like: str, **cells: str) -> None:
+    """A row added to a return: a copy of indicator `like`'s row with some cells changed."""
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    rows.append({**next(row for row in rows if row["ref"] == like), **cells})
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def rows_unlike_a_whole_build(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
     """The rows of the model's table that its SQL built whole now would not give, and the
     rows it would give that the table lacks."""

@@ -64,7 +64,6 @@ def test_dagster_lineage_is_what_the_sql_reads() -> None:
         AssetKey(["intermediate", "int_indicator_values_as_published"]),
         AssetKey(["intermediate", "int_indicator_years"]),
         AssetKey(["intermediate", "int_return_indicators"]),
-        AssetKey(["marts", "dim_indicators"]),
     }
     staging = AssetKey(["staging", "stg_indicator_returns"])
     assert graph.get(staging).parent_keys == {
@@ -361,15 +360,17 @@ def test_a_record_of_another_shape_is_made_again_and_every_table_built_whole(
         assert files_rebuilt(connection, model) == 0
 
 
-def test_a_model_incremental_by_year_rebuilds_a_changed_returns_year_and_the_one_before(
+def test_a_model_incremental_by_year_rebuilds_every_year_from_the_one_before_a_changed_return(
     tmp_path: Path,
 ) -> None:
-    # One Q2 return a year, 2021-22 to 2024-25; each year's row counts the returns of that
-    # year and the next, as a year's latest values do (the next year's previous_outturn).
+    # One Q2 return a year, 2020-21 to 2024-25 but none for 2022-23; each year's row
+    # lists the returns of that year and the next, as a year's latest values do (the
+    # next year's previous_outturn), so 2019-20 and 2022-23 have rows of their own.
     model = incremental_model(
         tmp_path, "stg_years",
         "select years.financial_year_start, list(returns.file_hash order by returns.file_hash)"
-        " as returned from (select distinct financial_year_start "
+        " as returned from (select distinct unnest([financial_year_start - 1, "
+        "financial_year_start]) as financial_year_start "
         "from staging.stg_indicator_return_versions) as years "
         "inner join staging.stg_indicator_return_versions as returns "
         "on returns.financial_year_start in (years.financial_year_start, "
@@ -383,20 +384,24 @@ def test_a_model_incremental_by_year_rebuilds_a_changed_returns_year_and_the_one
             "make_date(y, 9, 30) as reporting_period_end, y as financial_year_start, "
             "y || '.csv' as file_path, 'hash ' || y as file_hash, "
             "timestamp '2024-10-01' as file_judged_at, y - 2020 as return_order "
-            "from (select unnest([2021, 2022, 2023, 2024]) as y) as years"
+            "from (select unnest([2020, 2021, 2023, 2024]) as y) as years"
         )
         assert build_table(connection, model, []).metadata["years_rebuilt"] == "all: built whole"
         # Marked, to show which years' rows the next build leaves as they are.
         connection.execute("update staging.stg_years set returned = list_value('kept')")
-        resend(connection, "2022.csv")
+        resend(connection, "2021.csv")
         result = build_table(connection, model, [])
-        assert result.metadata["years_rebuilt"] == 2
+        # The year before, the year, and every year after, 2022-23 with no return of
+        # its own among them.
+        assert result.metadata["years_rebuilt"] == 5
         assert result.check_results[0].passed
         assert connection.sql(
             "select financial_year_start, returned from staging.stg_years order by 1"
         ).fetchall() == [
-            (2021, ["hash 2021", "resent"]),
-            (2022, ["hash 2023", "resent"]),
-            (2023, ["kept"]),
-            (2024, ["kept"]),
+            (2019, ["kept"]),
+            (2020, ["hash 2020", "resent"]),
+            (2021, ["resent"]),
+            (2022, ["hash 2023"]),
+            (2023, ["hash 2023", "hash 2024"]),
+            (2024, ["hash 2024"]),
         ]

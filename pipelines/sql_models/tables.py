@@ -19,15 +19,17 @@ the same transaction as its rows. A run compares the two, and:
   one with a changed return on. The model promises that a period's rows come from
   the returns as at that period or earlier, which is what being published means:
   a later quarter's returns cannot change an earlier period's rows.
-- `-- incremental by: financial_year_start`: rebuilds each financial year with a
-  changed return (new, a new version, return_order moved, judged again), and the
-  year before it. The model promises that a year's rows come from the returns of
-  that year and of the next one alone: the next year's returns report the year's
-  outturn (previous_outturn), and nothing else reaches across years. The latest
-  revision of every value, what the restated judgement rests on, is such a model:
-  the newest quarter's returns rebuild two years of it, not the whole history (a
-  late return for an earlier quarter moves the return_order of every later
-  return of its authority, and their years are rebuilt too).
+- `-- incremental by: financial_year_start`: rebuilds every financial year from the
+  one before the earliest with a changed return (new, a new version, return_order
+  moved, judged again) on. The model promises that a year's rows come from the
+  returns of that year, of the next one and of earlier years alone: the next
+  year's returns report the year's outturn (previous_outturn), and no later
+  return reaches back further. The latest revision of every value and the fact
+  table are such models (the fact table compares with the year before, and its
+  direction of travel with every earlier variance): the newest quarter's returns
+  rebuild two years of them, not the whole history. A correction to an older year
+  rebuilds every year after it, as a late return for an earlier quarter does
+  anyway (it moves the return_order of every later return of its authority).
 
 A model that reads incremental models is built from what they were built from
 (their records), never from returns whose rows they do not yet hold: after a
@@ -261,9 +263,15 @@ def _build_incrementally(
     if column == "file_path":
         keys_sql = f"select distinct file_path from {changed}"
     elif column == "financial_year_start":
+        # Every year from the one before the earliest changed, to the latest any return
+        # is of: a year with no return of its own (known from the next one's
+        # previous_outturn) is rebuilt too.
         keys_sql = (
-            "select distinct unnest([financial_year_start - 1, financial_year_start]) "
-            f"from {changed}"
+            f"select unnest(range(first_year, last_year + 1)) from (select "
+            f"(select min(financial_year_start) from {changed}) - 1 as first_year, "
+            f"(select max(financial_year_start) from (from {inputs} select "
+            f"financial_year_start union all from {built_from} select financial_year_start)) "
+            "as last_year) where first_year is not null"
         )
     else:
         keys_sql = (

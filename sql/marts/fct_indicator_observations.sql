@@ -1,6 +1,7 @@
 -- Indicator observations: one row per authority, indicator and period, judged
 -- by the rules of the published reports (sql/macros/rules.sql).
 -- grain: authority, ref, period_key
+-- incremental by: financial_year_start
 --
 -- A period is every quarter and month any return reports, and each return's
 -- reporting period. The value is the one reported for the period (the later
@@ -16,6 +17,11 @@
 -- said it: later returns never change it. Both use the period's own return's
 -- targets, polarity and measure type.
 
+-- A year's rows rest on the returns of that year, of the year before (the trend
+-- compares with it) and of the next (its previous_outturn), and on the variances
+-- of earlier years (direction of travel): a new quarter's returns rebuild the rows
+-- of their year and the year before, not the whole history (tables.py).
+
 with values_as_at as (
 
     select * from intermediate.int_indicator_values_as_at
@@ -25,12 +31,6 @@ with values_as_at as (
 indicator_years as (
 
     select * from intermediate.int_indicator_years
-
-),
-
-indicators as (
-
-    select * from marts.dim_indicators
 
 ),
 
@@ -46,6 +46,112 @@ as_published as (
 
 ),
 
+judgement_inputs as (
+
+    -- What each period is judged on, in the few columns the judgement needs. The
+    -- tables are read here, not through the import CTEs above: DuckDB holds a CTE
+    -- read twice in memory, every row of it.
+    select
+        values_as_at.authority,
+        values_as_at.ref,
+        values_as_at.period_key,
+        values_as_at.period_type,
+        values_as_at.period_end,
+        values_as_at.value_as_at,
+        coalesce(values_as_at.value_as_at_period_key <> values_as_at.period_key, false)
+            as is_lagged,
+        as_at_returns.ref is not null as in_return_for_period,
+        -- A period is judged on its own return's polarity and measure type: a
+        -- change later in the year does not re-judge it (check_inconsistent_indicator
+        -- flags the change). One known only from the next year's previous_outturn
+        -- has no return of its own year, and is judged as the next year's returns,
+        -- which printed it, describe it.
+        case when as_at_returns.ref is not null then as_at_returns.polarity
+            else coalesce(indicator_years.polarity, next_year.polarity) end as polarity,
+        case when as_at_returns.ref is not null then as_at_returns.measure_type
+            else coalesce(indicator_years.measure_type, next_year.measure_type) end
+            as measure_type,
+        -- A period is judged against the targets its own return set, even where a
+        -- later return of the year changed them (a change check_target_changed_in_year
+        -- flags); a period no return is as at takes the year's latest targets.
+        case when as_at_returns.ref is not null then as_at_returns.annual_target
+            else indicator_years.annual_target end as annual_target,
+        case when as_at_returns.ref is not null then as_at_returns.profiled_targets
+            else indicator_years.profiled_targets end as profiled_targets,
+        coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
+            as judged_fiscal_month
+
+    from intermediate.int_indicator_values_as_at as values_as_at
+    left join intermediate.int_indicator_years as indicator_years
+        on values_as_at.authority = indicator_years.authority
+        and values_as_at.ref = indicator_years.ref
+        and values_as_at.financial_year_start = indicator_years.financial_year_start
+    left join intermediate.int_indicator_years as next_year
+        on values_as_at.authority = next_year.authority
+        and values_as_at.ref = next_year.ref
+        and values_as_at.financial_year_start + 1 = next_year.financial_year_start
+    left join intermediate.int_return_indicators as as_at_returns
+        on values_as_at.authority = as_at_returns.authority
+        and values_as_at.ref = as_at_returns.ref
+        and values_as_at.period_key = as_at_returns.reporting_period
+
+),
+
+period_targets as (
+
+    select
+        *,
+        rules.period_target(annual_target, profiled_targets, measure_type, judged_fiscal_month)
+            as period_target,
+        rules.period_target_basis(profiled_targets, measure_type, judged_fiscal_month)
+            as period_target_rule
+
+    from judgement_inputs
+
+),
+
+judgements as (
+
+    -- The restated judgement of every period of every year: direction of travel
+    -- reads the variances of earlier years, and a build of some years its rows.
+    select
+        *,
+        rules.variance_pct(value_as_at, period_target, polarity) as variance_pct,
+        rules.performance_status(value_as_at, period_target, polarity) as performance_status
+
+    from period_targets
+
+),
+
+directions as (
+
+    -- Direction of travel moves only with new figures: it compares the latest two
+    -- variances of periods judged on their own value, up to this one, of any year.
+    -- A lagged period repeats the direction of the period its value is from; a
+    -- period judged on its own value without a variance has none.
+    select
+        authority,
+        ref,
+        period_key,
+        case when is_lagged or variance_pct is not null then rules.direction_of_travel(
+            recent_own_variances[1], recent_own_variances[2]
+        ) end as direction_of_travel
+
+    from (
+        select
+            *,
+            max_by(variance_pct, period_end, 2)
+                filter (not is_lagged and variance_pct is not null)
+                over (
+                    partition by authority, ref, period_type
+                    order by period_end
+                    rows between unbounded preceding and current row
+                ) as recent_own_variances
+        from judgements
+    ) as with_recent_variances
+
+),
+
 joined as (
 
     select
@@ -58,44 +164,34 @@ joined as (
         values_as_at.fiscal_month,
         values_as_at.period_end,
 
-        -- A period is filed under the priority its own return gave it; one known
-        -- only from a later year's previous_outturn has no return of its own
-        -- year, and is described by the latest one.
-        coalesce(indicator_years.indicator, indicators.indicator) as indicator,
+        -- A period is filed under the priority its own return gave it, and
+        -- described by its year's latest return, else by the next year's.
+        coalesce(indicator_years.indicator, next_year.indicator) as indicator,
         coalesce(
             as_at_returns.priority_number,
             indicator_years.priority_number,
-            indicators.priority_number
+            next_year.priority_number
         ) as priority_number,
-        coalesce(indicator_years.outcome, indicators.outcome) as outcome,
-        coalesce(indicator_years.tier, indicators.tier) as tier,
-        coalesce(indicator_years.frequency, indicators.frequency) as frequency,
-        -- A period is judged on its own return's polarity and measure type: a
-        -- change later in the year does not re-judge it (check_inconsistent_indicator
-        -- flags the change).
-        case when as_at_returns.ref is not null then as_at_returns.polarity
-            else coalesce(indicator_years.polarity, indicators.polarity) end as polarity,
-        case when as_at_returns.ref is not null then as_at_returns.measure_type
-            else coalesce(indicator_years.measure_type, indicators.measure_type) end
-            as measure_type,
+        coalesce(indicator_years.outcome, next_year.outcome) as outcome,
+        coalesce(indicator_years.tier, next_year.tier) as tier,
+        coalesce(indicator_years.frequency, next_year.frequency) as frequency,
+        judgements.polarity,
+        judgements.measure_type,
 
         values_as_at.value,
         values_as_at.note as value_note,
         values_as_at.value_as_at,
         values_as_at.value_as_at_period_key,
-        coalesce(values_as_at.value_as_at_period_key <> values_as_at.period_key, false)
-            as is_lagged,
-        as_at_returns.ref is not null as in_return_for_period,
+        judgements.is_lagged,
+        judgements.in_return_for_period,
 
-        -- A period is judged against the targets its own return set, even where a
-        -- later return of the year changed them (a change check_target_changed_in_year
-        -- flags); a period no return is as at takes the year's latest targets.
-        case when as_at_returns.ref is not null then as_at_returns.annual_target
-            else indicator_years.annual_target end as annual_target,
-        case when as_at_returns.ref is not null then as_at_returns.profiled_targets
-            else indicator_years.profiled_targets end as profiled_targets,
-        coalesce(values_as_at.value_as_at_fiscal_month, values_as_at.fiscal_month)
-            as judged_fiscal_month,
+        judgements.annual_target,
+        judgements.profiled_targets,
+        judgements.period_target,
+        judgements.period_target_rule,
+        judgements.variance_pct,
+        judgements.performance_status,
+        directions.direction_of_travel,
 
         year_earlier.value_as_at as value_year_earlier,
 
@@ -130,23 +226,34 @@ joined as (
         as_at_returns.row_number as return_row_number
 
     from values_as_at
+    inner join judgements
+        on values_as_at.authority = judgements.authority
+        and values_as_at.ref = judgements.ref
+        and values_as_at.period_key = judgements.period_key
+    inner join directions
+        on values_as_at.authority = directions.authority
+        and values_as_at.ref = directions.ref
+        and values_as_at.period_key = directions.period_key
     left join indicator_years
         on values_as_at.authority = indicator_years.authority
         and values_as_at.ref = indicator_years.ref
         and values_as_at.financial_year_start = indicator_years.financial_year_start
-    left join indicators
-        on values_as_at.authority = indicators.authority
-        and values_as_at.ref = indicators.ref
+    -- Read from the tables, not from the import CTEs, as in judgement_inputs.
+    left join intermediate.int_indicator_years as next_year
+        on values_as_at.authority = next_year.authority
+        and values_as_at.ref = next_year.ref
+        and values_as_at.financial_year_start + 1 = next_year.financial_year_start
+    -- The year as well as the period (which implies it): a build of some years then
+    -- reads only their returns.
     left join as_at_returns
         on values_as_at.authority = as_at_returns.authority
         and values_as_at.ref = as_at_returns.ref
+        and values_as_at.financial_year_start = as_at_returns.financial_year_start
         and values_as_at.period_key = as_at_returns.reporting_period
     left join as_published
         on as_at_returns.authority = as_published.authority
         and as_at_returns.ref = as_published.ref
         and as_at_returns.reporting_period = as_published.reporting_period
-    -- The year-earlier rows are read from the tables, not from the import CTEs:
-    -- DuckDB holds a CTE read twice in memory, every row of it.
     left join intermediate.int_indicator_values_as_published as year_earlier_published
         on as_published.authority = year_earlier_published.authority
         and as_published.ref = year_earlier_published.ref
@@ -165,14 +272,10 @@ joined as (
 
 ),
 
-with_targets as (
+with_published_targets as (
 
     select
         *,
-        rules.period_target(annual_target, profiled_targets, measure_type, judged_fiscal_month)
-            as period_target,
-        rules.period_target_basis(profiled_targets, measure_type, judged_fiscal_month)
-            as period_target_rule,
         case when in_return_for_period then rules.period_target(
             annual_target, profiled_targets, measure_type,
             coalesce(published_fiscal_month, fiscal_month)
@@ -189,8 +292,6 @@ with_rules as (
 
     select
         *,
-        rules.variance_pct(value_as_at, period_target, polarity) as variance_pct,
-        rules.performance_status(value_as_at, period_target, polarity) as performance_status,
         rules.trend_with_basis(
             value_as_at, value_year_earlier, same_period_last_year, reported_trend, polarity
         ) as trend_judgement,
@@ -203,38 +304,7 @@ with_rules as (
             reported_trend, polarity
         ) end as published_trend_judgement
 
-    from with_targets
-
-),
-
-recent_variances as (
-
-    -- Direction of travel moves only with new figures: it compares the latest two
-    -- variances of periods judged on their own value, up to this one.
-    select
-        *,
-        max_by(variance_pct, period_end, 2) filter (not is_lagged and variance_pct is not null)
-            over (
-                partition by authority, ref, period_type
-                order by period_end
-                rows between unbounded preceding and current row
-            ) as recent_own_variances
-
-    from with_rules
-
-),
-
-with_direction as (
-
-    -- A lagged period repeats the direction of the period its value is from; a period
-    -- judged on its own value without a variance has none.
-    select
-        *,
-        case when is_lagged or variance_pct is not null then rules.direction_of_travel(
-            recent_own_variances[1], recent_own_variances[2]
-        ) end as direction_of_travel
-
-    from recent_variances
+    from with_published_targets
 
 )
 
@@ -247,13 +317,13 @@ select
     financial_year_start,  -- The calendar year the financial year starts in: 2024 for 2024-25.
     fiscal_month,  -- The month of the financial year the period ends in: 1 is April, 12 is March.
     period_end,  -- The last day of the period.
-    indicator,  -- The indicator's title, as its return gives it.
+    indicator,  -- The indicator's title, as the year's latest return gives it (else the next year's, for a year known only from its previous_outturn).
     priority_number,  -- The strategy priority (1 to 6) the return as at this period files the indicator under.
     outcome,  -- The outcome of the strategy the indicator serves, as printed.
     tier,  -- 1 (a strategic, Outcomes Framework indicator) or 2 (a service indicator), where the return says.
     frequency,  -- How often the indicator is reported, as the return says (Quarterly, Quarterly (lagged), Annual ...).
-    polarity,  -- Which way is better: 'Higher' or 'Lower', as the return as at this period says (else the year's latest return).
-    measure_type,  -- As the return as at this period says (else the year's latest return): 'snapshot' (judged against the annual target as it stands) or 'cumulative' (a year-to-date count, judged against the target pro rata).
+    polarity,  -- Which way is better: 'Higher' or 'Lower', as the return as at this period says (else the year's latest return, else the next year's).
+    measure_type,  -- As the return as at this period says (else the year's latest return, else the next year's): 'snapshot' (judged against the annual target as it stands) or 'cumulative' (a year-to-date count, judged against the target pro rata).
     value,  -- The value reported for this period itself (where two returns give it, the later wins); NULL where the cell held no number.
     value_note,  -- The text of the period's cell where it held no number, e.g. 'To be reported in Q3'.
     value_as_at,  -- The latest value of the financial year up to and including this period, by the latest revision of every value: what the restated judgement rests on (published_value_as_at is the published one).
@@ -300,4 +370,4 @@ select
     return_file_path,  -- The return as at this period that gave the indicator's targets and printed figures (reported_variance, reported_trend, comparative_quartile); NULL on rows no return is as at.
     return_row_number  -- The row of that return.
 
-from with_direction
+from with_rules
