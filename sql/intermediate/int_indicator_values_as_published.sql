@@ -73,14 +73,17 @@ as_at as (
 
     -- The standing cell of the latest period with a value, in one aggregate: choosing
     -- each period's standing cell first grouped every cell by four keys and took most
-    -- of this model's time.
+    -- of this model's time. One arg_max takes its three columns together: one each
+    -- compared the struct standing three times (3.2-3.4 s against 2.0-2.1 s at the
+    -- large benchmark).
     select
         authority,
         source_reporting_period as reporting_period,
         ref,
-        arg_max(value, standing_in_year) as value_as_at,
-        arg_max(period_key, standing_in_year) as value_as_at_period_key,
-        arg_max(fiscal_month, standing_in_year) as value_as_at_fiscal_month
+        arg_max(
+            {'value': value, 'period_key': period_key, 'fiscal_month': fiscal_month},
+            standing_in_year
+        ) as standing_cell
 
     from valued_cells
     group by authority, source_reporting_period, ref
@@ -93,10 +96,15 @@ year_earlier_periods as (
     -- read here alone: a CTE read twice is held whole, and a run that builds some
     -- periods could not pass their filter into it.
     select
-        as_at.*,
-        case when rules.quarter_of_month(as_at.value_as_at_fiscal_month) is not null
+        as_at.authority,
+        as_at.reporting_period,
+        as_at.ref,
+        as_at.standing_cell.value as value_as_at,
+        as_at.standing_cell.period_key as value_as_at_period_key,
+        as_at.standing_cell.fiscal_month as value_as_at_fiscal_month,
+        case when rules.quarter_of_month(as_at.standing_cell.fiscal_month) is not null
             then rules.year_earlier_quarter_key(
-                return_indicators.financial_year_start, as_at.value_as_at_fiscal_month
+                return_indicators.financial_year_start, as_at.standing_cell.fiscal_month
             )
         end as year_earlier_period_key
 
