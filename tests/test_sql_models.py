@@ -136,6 +136,26 @@ def test_a_file_that_is_not_a_proper_model_is_refused(
         read_sql_model(path, "staging")
 
 
+def test_an_incremental_model_that_reads_a_table_rebuilt_whole_is_refused(tmp_path: Path) -> None:
+    # Rebuilt only for what changed, it would fall behind such a table for good after a
+    # run that built it and not the table.
+    sql_dir = tmp_path / "sql"
+    (sql_dir / "staging").mkdir(parents=True)
+    (sql_dir / "staging" / "stg_whole.sql").write_text(
+        "-- grain: file_path\nselect file_path from staging.stg_indicator_return_versions\n"
+    )
+    incremental = sql_dir / "staging" / "stg_incremental.sql"
+    incremental.write_text(
+        "-- grain: file_path\n-- incremental by: file_path\n"
+        "select file_path from staging.stg_whole\n"
+    )
+    with pytest.raises(SqlModelError, match=re.escape(
+        f"{incremental}: an incremental model reads only incremental models and "
+        "staging.stg_indicator_return_versions, but it reads staging.stg_whole"
+    )):  # fmt: skip
+        load_sql_models(sql_dir)
+
+
 @pytest.mark.parametrize(
     ("header", "key"),
     [

@@ -7,6 +7,10 @@ from dagster import AssetKey
 
 # The folders of sql/ that hold models, each a DuckDB schema.
 LAYERS = ("staging", "intermediate", "marts", "quality", "audit")
+# The current returns every incremental model is built from (tables.py): the one model,
+# rebuilt whole on every run, that an incremental model may read besides other
+# incremental models.
+RETURN_VERSIONS = "staging.stg_indicator_return_versions"
 
 
 class SqlModelError(Exception):

@@ -33,7 +33,7 @@ from pipelines.sql_models.findings import (
     is_findings_model,
 )
 from pipelines.sql_models.header import read_header
-from pipelines.sql_models.model import LAYERS, SqlModel, SqlModelError
+from pipelines.sql_models.model import LAYERS, RETURN_VERSIONS, SqlModel, SqlModelError
 
 MODELS_CACHE = PROJECT_ROOT / ".cache" / "sql-models.pickle"
 
@@ -105,6 +105,22 @@ def _with_code_versions(models: list[SqlModel], sql_dir: Path) -> list[SqlModel]
         return versions[model.key]
 
     incremental = {model.key: model.table for model in models if model.incremental_by}
+    for model in models:
+        if model.incremental_by and (
+            rebuilt_whole := sorted(
+                by_key[key].table
+                for key in model.upstream & by_key.keys()
+                if key not in incremental and by_key[key].table != RETURN_VERSIONS
+            )
+        ):
+            # Its rows would be rebuilt from that table only for the years, periods or
+            # files whose returns changed: after a run that built it but not the table
+            # (a Dagster run of some models), the rest would stay behind for good.
+            raise SqlModelError(
+                f"{model.path}: an incremental model reads only incremental models and "
+                f"{RETURN_VERSIONS}, but it reads {', '.join(rebuilt_whole)}, which keeps no "
+                "record of the returns it was built from: make that model incremental too"
+            )
     return [
         replace(
             model,

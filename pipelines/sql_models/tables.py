@@ -51,7 +51,7 @@ from pipelines.resources import fetch_row
 from pipelines.sql_models.checks import check_findings, check_grain
 from pipelines.sql_models.findings import is_findings_model
 from pipelines.sql_models.header import INCREMENTAL_UNITS
-from pipelines.sql_models.model import SqlModel
+from pipelines.sql_models.model import RETURN_VERSIONS, SqlModel
 
 
 def build_models(
@@ -221,9 +221,8 @@ def _period_fingerprints(column: str, table: str) -> str:
     )
 
 
-# The current returns an incremental model is built from, and the record of what they
-# were when each incremental model was last built.
-RETURN_VERSIONS = "staging.stg_indicator_return_versions"
+# The record of what the current returns (RETURN_VERSIONS) were when each incremental
+# model was last built.
 BUILT_FROM = "build_state.model_inputs"
 INPUT_COLUMNS = (
     "authority, reporting_period, reporting_period_end, financial_year_start, file_path, "

@@ -1,6 +1,10 @@
 -- What the indicator is, and what it is aiming at, in each financial year:
 -- taken from the year's latest return that reports it.
 -- grain: authority, ref, financial_year_start
+-- incremental by: financial_year_start
+
+-- Incremental, as the fact table that reads it is: a year's row comes from that
+-- year's returns alone.
 
 with ranked as (
 

@@ -317,8 +317,8 @@ select
     financial_year_start,  -- The calendar year the financial year starts in: 2024 for 2024-25.
     fiscal_month,  -- The month of the financial year the period ends in: 1 is April, 12 is March.
     period_end,  -- The last day of the period.
-    indicator,  -- The indicator's title, as the year's latest return gives it (else the next year's, for a year known only from its previous_outturn).
-    priority_number,  -- The strategy priority (1 to 6) the return as at this period files the indicator under.
+    indicator,  -- The indicator's title, as the year's latest return gives it (else the next year's, as for a year known only from its previous_outturn).
+    priority_number,  -- The strategy priority (1 to 6) the return as at this period files the indicator under (else the year's latest return, else the next year's).
     outcome,  -- The outcome of the strategy the indicator serves, as printed.
     tier,  -- 1 (a strategic, Outcomes Framework indicator) or 2 (a service indicator), where the return says.
     frequency,  -- How often the indicator is reported, as the return says (Quarterly, Quarterly (lagged), Annual ...).
