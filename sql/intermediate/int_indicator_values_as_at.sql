@@ -69,3 +69,7 @@ window year_to_date as (
     order by period_end, period_type = 'quarter'
     rows between unbounded preceding and current row
 )
+-- Laid down year by year: a new quarter's run replaces the rows of its year and the
+-- one before, and DuckDB then rewrites only the row groups that held them, not every
+-- row group of the table. The fact table, built in this table's order, follows it.
+order by financial_year_start
