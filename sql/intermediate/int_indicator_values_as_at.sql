@@ -69,7 +69,9 @@ window year_to_date as (
     order by period_end, period_type = 'quarter'
     rows between unbounded preceding and current row
 )
--- Laid down year by year: a new quarter's run replaces the rows of its year and the
--- one before, and DuckDB then rewrites only the row groups that held them, not every
--- row group of the table. The fact table, built in this table's order, follows it.
+-- Laid down year by year. A run rebuilds the years from one before its earliest
+-- changed return to the latest (tables.py): the last years of the table, so its
+-- delete reaches only the last row groups and its insert follows them, and DuckDB's
+-- checkpoint rewrites those, not every row group. The fact table, as DuckDB now
+-- plans it, comes out in this table's order (nothing guarantees it).
 order by financial_year_start
